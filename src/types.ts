@@ -1,0 +1,311 @@
+/**
+ * Public data types and the five store contracts. Every value here is plain, structured-cloneable
+ * data, because it crosses the worker boundary as is. Every method is async.
+ */
+
+/** User metadata: a plain object of structured-cloneable values (no functions, symbols, class instances). */
+export type Metadata = Record<string, unknown>;
+
+// ---------------------------------------------------------------------------------------------
+// Seed 000: thread checkpoints of opaque bytes
+// ---------------------------------------------------------------------------------------------
+
+export interface ThreadCheckpointMeta {
+  threadId: string;
+  /** Made by the store; ids of one thread sort by creation order as plain strings. */
+  checkpointId: string;
+  /** Milliseconds since the epoch, when the store accepted the checkpoint. */
+  createdAt: number;
+  /** Length of the state in bytes, before compression. */
+  size: number;
+  metadata: Metadata;
+}
+
+export interface LoadedThreadCheckpoint {
+  meta: ThreadCheckpointMeta;
+  state: Uint8Array;
+}
+
+export interface ThreadCheckpointStore {
+  /** Saves a checkpoint and resolves with its new id. */
+  save(threadId: string, metadata: Metadata, state: Uint8Array): Promise<string>;
+  /** Rejects with NOT_FOUND when the thread has no such checkpoint. */
+  load(threadId: string, checkpointId: string): Promise<LoadedThreadCheckpoint>;
+  /** The newest checkpoint; rejects with NOT_FOUND when the thread has none. Does not scan the thread. */
+  loadLatest(threadId: string): Promise<LoadedThreadCheckpoint>;
+  /** Every checkpoint's metadata, oldest first. */
+  list(threadId: string): Promise<ThreadCheckpointMeta[]>;
+  /** Rejects with NOT_FOUND when the thread has no such checkpoint. */
+  delete(threadId: string, checkpointId: string): Promise<void>;
+  /** Removes every checkpoint of the thread; resolves also when there were none. */
+  deleteThread(threadId: string): Promise<void>;
+  /** Number of checkpoints of the thread (0 for an unknown thread). Does not scan the thread. */
+  count(threadId: string): Promise<number>;
+  /** Every thread that has at least one checkpoint, in id order. */
+  listThreads(): Promise<string[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seed 001: LangGraph-style saver, bytes level (src/langgraph.ts adapts it to BaseCheckpointSaver)
+// ---------------------------------------------------------------------------------------------
+
+/** A value serialized on the calling side: the serde's type tag and its bytes. */
+export type SerializedValue = [type: string, bytes: Uint8Array];
+
+export interface SaverBlob {
+  channel: string;
+  version: string | number;
+  /** null records that the channel had no value at this version (LangGraph's "empty"). */
+  value: SerializedValue | null;
+}
+
+export interface SaverPutRequest {
+  threadId: string;
+  ns: string;
+  checkpointId: string;
+  /** The parent checkpoint's id (LangGraph passes it as the input config's checkpoint_id). */
+  parentId?: string;
+  /** Checkpoint format version (`checkpoint.v`); below 4, pending sends are migrated on read. */
+  v: number;
+  /** The checkpoint without its channel_values, serialized. */
+  checkpoint: SerializedValue;
+  metadata: SerializedValue;
+  /** Top-level metadata key -> canonical JSON of its value; what list filters compare against. */
+  metadataIndex: Record<string, string>;
+  /** checkpoint.channel_versions: which (channel, version) blobs make up channel_values on read. */
+  channelVersions: Record<string, string | number>;
+  /** Only the channels named in newVersions; stored once per (thread, ns, channel, version). */
+  blobs: SaverBlob[];
+}
+
+export interface SaverWrite {
+  /** Position in the batch, or the fixed negative index of a special channel (__error__ -1, ...). */
+  idx: number;
+  channel: string;
+  value: SerializedValue;
+}
+
+export interface SaverPutWritesRequest {
+  threadId: string;
+  ns: string;
+  checkpointId: string;
+  taskId: string;
+  taskPath: string;
+  writes: SaverWrite[];
+}
+
+export interface StoredWrite {
+  taskId: string;
+  taskPath: string;
+  idx: number;
+  channel: string;
+  value: SerializedValue;
+}
+
+export interface StoredSaverTuple {
+  threadId: string;
+  ns: string;
+  checkpointId: string;
+  parentId?: string;
+  v: number;
+  checkpoint: SerializedValue;
+  metadata: SerializedValue;
+  /** The blobs named by the checkpoint's channel versions that are stored with a value. */
+  channelValues: Record<string, SerializedValue>;
+  channelVersions: Record<string, string | number>;
+  /** This checkpoint's writes in writesSortKey order: (taskPath, taskId, idx). */
+  pendingWrites: StoredWrite[];
+  /** For v < 4 with a parent: the parent's writes to __pregel_tasks, in write order. */
+  parentSends?: StoredWrite[];
+}
+
+export interface SaverGetRequest {
+  threadId: string;
+  ns: string;
+  /** Absent: the newest checkpoint of (threadId, ns). */
+  checkpointId?: string;
+}
+
+export interface SaverListRequest {
+  /** Absent: every thread. */
+  threadId?: string;
+  /** Absent: every namespace. */
+  ns?: string;
+  /** Restricts the listing to this one checkpoint. */
+  checkpointId?: string;
+  /** Only checkpoints whose id is strictly less than this. */
+  before?: string;
+  limit?: number;
+  /** Key -> canonical JSON; a checkpoint matches when every key's stored JSON is equal. */
+  filter?: Record<string, string>;
+}
+
+export interface SaverDeltaHistoryRequest {
+  threadId: string;
+  ns: string;
+  checkpointId: string;
+  channels: string[];
+}
+
+export interface DeltaChannelHistory {
+  /** The channel's writes on the ancestor chain, oldest first, excluding the target's own. */
+  writes: StoredWrite[];
+  /** The value stored at the nearest ancestor that has one, if any. */
+  seed?: SerializedValue;
+}
+
+export interface CheckpointSaver {
+  put(request: SaverPutRequest): Promise<void>;
+  /** Accepted also before the checkpoint is stored. Regular writes insert-if-absent; special ones replace. */
+  putWrites(request: SaverPutWritesRequest): Promise<void>;
+  getTuple(request: SaverGetRequest): Promise<StoredSaverTuple | undefined>;
+  /** Newest first (by checkpoint id, across threads and namespaces). */
+  list(request: SaverListRequest): Promise<StoredSaverTuple[]>;
+  /** Removes checkpoints, blobs and writes of every namespace of the thread, in one transaction. */
+  deleteThread(threadId: string): Promise<void>;
+  /** One read transaction for the whole ancestor walk. */
+  getDeltaChannelHistory(request: SaverDeltaHistoryRequest): Promise<Record<string, DeltaChannelHistory>>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seed 002: workflow runs
+// ---------------------------------------------------------------------------------------------
+
+export type RunStatus = "pending" | "running" | "paused" | "completed" | "failed" | "cancelled";
+export const RUN_STATUSES: readonly RunStatus[] = ["pending", "running", "paused", "completed", "failed", "cancelled"];
+
+export interface RunMetadata {
+  runId: string;
+  workflow: string;
+  params: Record<string, unknown>;
+  status: RunStatus;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface CheckpointMeta {
+  runId: string;
+  nodeId: string;
+  /** 1, 2, 3, ... per (run, node). */
+  seq: number;
+  createdAt: number;
+  size: number;
+  metadata?: Record<string, string>;
+}
+
+export interface RunCheckpoint {
+  meta: CheckpointMeta;
+  state: Uint8Array;
+}
+
+export interface WorkflowEventInput {
+  runId: string;
+  /** What happened, e.g. "node_started". */
+  kind: string;
+  nodeId?: string;
+  data?: unknown;
+}
+
+export interface WorkflowEvent extends WorkflowEventInput {
+  /** Dense and strictly increasing per run, starting at 1. */
+  seq: number;
+  timestamp: number;
+}
+
+export interface RunStore {
+  /** Rejects with CONFLICT when the run exists. */
+  createRun(runId: string, workflow: string, params: Record<string, unknown>): Promise<RunMetadata>;
+  getRun(runId: string): Promise<RunMetadata | undefined>;
+  /** Rejects with NOT_FOUND for an unknown run. */
+  updateRunStatus(runId: string, status: RunStatus): Promise<void>;
+  /** Rejects with NOT_FOUND for an unknown run. */
+  saveCheckpoint(runId: string, nodeId: string, state: Uint8Array, metadata?: Record<string, string>): Promise<CheckpointMeta>;
+  /** The node's newest checkpoint, or undefined. */
+  loadCheckpoint(runId: string, nodeId: string): Promise<RunCheckpoint | undefined>;
+  loadCheckpointAt(runId: string, nodeId: string, seq: number): Promise<RunCheckpoint | undefined>;
+  /** Every checkpoint of the run, in the order they were saved. */
+  listCheckpoints(runId: string): Promise<CheckpointMeta[]>;
+  /** The node's checkpoints by ascending seq. */
+  listNodeCheckpoints(runId: string, nodeId: string): Promise<CheckpointMeta[]>;
+  /** Resolves with the event's seq. Rejects with NOT_FOUND for an unknown run. */
+  appendEvent(event: WorkflowEventInput): Promise<number>;
+  /** Events with seq greater than sinceSeq (all when absent), ascending, at most limit. */
+  getEvents(runId: string, sinceSeq: number | undefined, limit: number): Promise<WorkflowEvent[]>;
+  /** Removes the run, its checkpoints and events; resolves with whether the run existed. */
+  deleteRun(runId: string): Promise<boolean>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seed 003: blob store with trace ids and a graph hash (TypedCheckpointStore wraps it on the page)
+// ---------------------------------------------------------------------------------------------
+
+export interface BlobRecord {
+  checkpointId: string;
+  traceId: string;
+  /** u64 hash of the graph that wrote the checkpoint. */
+  graphHash: bigint;
+  createdAt: number;
+  size: number;
+}
+
+export interface LoadedBlob {
+  record: BlobRecord;
+  bytes: Uint8Array;
+}
+
+export interface BlobCheckpointStore {
+  /** Saves (or replaces) the blob of a checkpoint id under a trace. */
+  save(checkpointId: string, traceId: string, graphHash: bigint, bytes: Uint8Array): Promise<void>;
+  load(checkpointId: string): Promise<LoadedBlob | undefined>;
+  /** The most recently saved checkpoint of the trace, or undefined. */
+  loadLatest(traceId: string): Promise<LoadedBlob | undefined>;
+  /** The trace's records, oldest first. */
+  list(traceId: string): Promise<BlobRecord[]>;
+  /** Resolves with whether the checkpoint existed. */
+  delete(checkpointId: string): Promise<boolean>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seed 004: turn-scoped event streams
+// ---------------------------------------------------------------------------------------------
+
+/** One agent event: a plain object of structured-cloneable values. */
+export type AgentEventEnvelope = Record<string, unknown>;
+
+export interface StoredTurnEvents {
+  threadId: string;
+  turn: number;
+  events: AgentEventEnvelope[];
+  finished: boolean;
+}
+
+export interface EventStore {
+  /** May buffer; buffered events are visible to reads at once and written within a bounded delay. */
+  append(threadId: string, turn: number, envelope: AgentEventEnvelope): Promise<void>;
+  /** The durability barrier: resolves once every event of the turn is written and the turn is closed. */
+  finishTurn(threadId: string, turn: number): Promise<void>;
+  getTurn(threadId: string, turn: number): Promise<StoredTurnEvents | undefined>;
+  /** Ascending turn order. */
+  getTurns(threadId: string): Promise<StoredTurnEvents[]>;
+  getEvents(threadId: string): Promise<AgentEventEnvelope[]>;
+  clear(threadId: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The five together
+// ---------------------------------------------------------------------------------------------
+
+export interface Stores {
+  threads: ThreadCheckpointStore;
+  saver: CheckpointSaver;
+  runs: RunStore;
+  blobs: BlobCheckpointStore;
+  events: EventStore;
+  /** Flushes buffered events, closes the database (and, for openStore, ends the worker). */
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Database name; one IndexedDB database per name. */
+  name: string;
+}

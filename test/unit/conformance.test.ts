@@ -1,0 +1,25 @@
+import { IDBFactory } from "fake-indexeddb";
+import { openEngine } from "../../worker/index";
+import { countRowsWith, uniqueName, type Backend } from "../conformance/backend";
+import { threadsSpec } from "../conformance/threads.spec";
+import { saverSpec } from "../conformance/saver.spec";
+import { runsSpec } from "../conformance/runs.spec";
+import { blobsSpec } from "../conformance/blobs.spec";
+import { eventsSpec } from "../conformance/events.spec";
+
+// One fake IndexedDB for the file: distinct database names keep tests apart, and the same name
+// reopens the same data, as in a browser.
+const factory = new IDBFactory();
+
+const engineBackend: Backend = {
+  name: "engine on fake-indexeddb",
+  open: (dbName) => openEngine({ name: dbName, indexedDB: factory, eventFlushMs: 20 }),
+  freshName: uniqueName,
+  countRows: (dbName) => countRowsWith(factory, dbName),
+};
+
+threadsSpec(engineBackend);
+saverSpec(engineBackend);
+runsSpec(engineBackend);
+blobsSpec(engineBackend);
+eventsSpec(engineBackend);

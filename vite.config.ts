@@ -1,0 +1,97 @@
+import { resolve } from "node:path";
+import { defineConfig } from "vitest/config";
+import { playwright } from "@vitest/browser-playwright";
+import { chromiumLaunchOptions } from "./test/chromium";
+
+const root = import.meta.dirname;
+
+/**
+ * Browsers for the `browser` project. Only Chromium can run on the project's CI machine (no
+ * browser download is possible there); set IDB_BROWSERS=chromium,firefox,webkit where Playwright's
+ * browsers are installed to run the same suites in all three.
+ */
+const browsers = (process.env.IDB_BROWSERS ?? "chromium").split(",").map((b) => b.trim()) as Array<"chromium" | "firefox" | "webkit">;
+
+const alias = {
+  "idb-checkpoint/langgraph": resolve(root, "src/langgraph.ts"),
+  "idb-checkpoint/worker": resolve(root, "worker/index.ts"),
+  "idb-checkpoint": resolve(root, "src/index.ts"),
+};
+
+const browserProject = (name: string, include: string[], extra: Record<string, unknown> = {}) => ({
+  resolve: { alias },
+  test: {
+    name,
+    include,
+    globals: true,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    ...extra,
+    browser: {
+      enabled: true,
+      headless: true,
+      screenshotFailures: false,
+      provider: playwright({ launchOptions: chromiumLaunchOptions() }),
+      instances: browsers.map((browser) => ({ browser })),
+    },
+  },
+});
+
+export default defineConfig({
+  resolve: { alias },
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    sourcemap: true,
+    lib: {
+      entry: {
+        index: resolve(root, "src/index.ts"),
+        worker: resolve(root, "worker/index.ts"),
+        langgraph: resolve(root, "src/langgraph.ts"),
+      },
+      formats: ["es"],
+    },
+    rollupOptions: {
+      // Dependencies stay imports: the app's bundler dedupes them, and Node resolves them.
+      external: [/^idb(\/.*)?$/, /^comlink/, /^fflate/, /^@langchain\//],
+    },
+  },
+  worker: { format: "es" },
+  test: {
+    projects: [
+      {
+        resolve: { alias },
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 30_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          // LangGraph's conformance suite calls describe/it/expect as globals.
+          name: "langgraph",
+          include: ["test/langgraph/**/*.test.ts"],
+          environment: "node",
+          globals: true,
+          testTimeout: 60_000,
+        },
+      },
+      browserProject("browser", ["test/browser/**/*.test.ts"]),
+      {
+        resolve: { alias },
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      browserProject("bench", ["test/bench/**/*.bench.test.ts"], { testTimeout: 1_200_000 }),
+    ],
+  },
+});

@@ -1,0 +1,195 @@
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from "idb";
+import { StoreError, toStoreError } from "../src/errors.js";
+
+/**
+ * The database: one per store name, three object stores.
+ *   blobs  - payload bytes, owned by worker/payload.ts alone
+ *   meta   - every header and index row; keys are arrays whose first element names the contract
+ *            and row kind (see each store file), so one range scan reads one thread, run or trace
+ *   events - event rows of seed 004 turns and seed 002 runs, keyed the same way
+ */
+export type Key = IDBValidKey[];
+
+export interface Schema extends DBSchema {
+  blobs: { key: string; value: unknown };
+  meta: { key: Key; value: any };
+  events: { key: Key; value: any };
+}
+
+export type StoreName = StoreNames<Schema>;
+export type Tx<Mode extends IDBTransactionMode = IDBTransactionMode> = IDBPTransaction<Schema, StoreName[], Mode>;
+export type ReadTx = Tx<"readonly"> | Tx<"readwrite">;
+export type WriteTx = Tx<"readwrite">;
+
+export const SCHEMA_VERSION = 1;
+
+/** Each step upgrades from the version before it; never edit a step that has shipped. */
+const MIGRATIONS: Array<(db: IDBPDatabase<Schema>) => void> = [
+  // 0 -> 1
+  (db) => {
+    db.createObjectStore("blobs");
+    db.createObjectStore("meta");
+    db.createObjectStore("events");
+  },
+];
+
+export interface DatabaseOptions {
+  name: string;
+  indexedDB?: IDBFactory;
+  /** How long an upgrade waits for other tabs to close before rejecting with UPGRADE_BLOCKED. */
+  blockedTimeoutMs?: number;
+  /** Called when this connection was closed from outside (another tab's upgrade, data cleared). */
+  onClose?: (reason: "versionchange" | "closed") => void;
+  /** Schema version to open; tests use a higher one to play a newer tab. */
+  version?: number;
+}
+
+/** Upper bound for a prefix range: arrays sort after every other key type. */
+export const MAX_KEY: IDBValidKey = [[]];
+
+export function prefixRange(prefix: Key): IDBKeyRange {
+  return IDBKeyRange.bound(prefix, [...prefix, MAX_KEY]);
+}
+
+/**
+ * A connection that reopens itself: when the browser closes it (another tab upgrades, the user
+ * clears site data) the calls in flight reject with DATABASE_CLOSED and the next call reopens.
+ */
+export class Database {
+  readonly name: string;
+  private readonly options: DatabaseOptions;
+  private opening: Promise<IDBPDatabase<Schema>> | undefined;
+  private closed = false;
+
+  constructor(options: DatabaseOptions) {
+    this.name = options.name;
+    this.options = options;
+  }
+
+  /** Opens the connection now, so open errors surface from openEngine rather than the first call. */
+  async ready(): Promise<void> {
+    await this.connection();
+  }
+
+  private connection(): Promise<IDBPDatabase<Schema>> {
+    if (this.closed) return Promise.reject(new StoreError("DATABASE_CLOSED", `store "${this.name}" was closed`, { retryable: false }));
+    this.opening ??= this.open().catch((e) => {
+      this.opening = undefined;
+      throw e;
+    });
+    return this.opening;
+  }
+
+  private open(): Promise<IDBPDatabase<Schema>> {
+    const factory = this.options.indexedDB ?? globalThis.indexedDB;
+    if (!factory) return Promise.reject(new StoreError("DATABASE_CLOSED", "IndexedDB is not available here", { retryable: false }));
+    const version = this.options.version ?? SCHEMA_VERSION;
+    return new Promise<IDBPDatabase<Schema>>((resolve, reject) => {
+      let blockedTimer: ReturnType<typeof setTimeout> | undefined;
+      let settled = false;
+      const finish = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        if (blockedTimer) clearTimeout(blockedTimer);
+        fn();
+      };
+      const request = openDB<Schema>(this.name, version, {
+        upgrade: (db, oldVersion) => {
+          for (let v = oldVersion; v < Math.min(version, MIGRATIONS.length); v++) MIGRATIONS[v](db);
+        },
+        blocked: () => {
+          // Another connection holds an older version open and ignores versionchange.
+          blockedTimer ??= setTimeout(() => {
+            finish(() =>
+              reject(new StoreError("UPGRADE_BLOCKED", `opening "${this.name}" is blocked by another tab that keeps an older version open`)),
+            );
+          }, this.options.blockedTimeoutMs ?? 5000);
+        },
+        blocking: () => {
+          // A newer version wants in: step aside instead of blocking it.
+          this.dropConnection("versionchange");
+        },
+        terminated: () => this.dropConnection("closed"),
+      });
+      request.then(
+        (db) => {
+          if (settled) {
+            // The open finished after we gave up waiting: close it so it blocks no one.
+            db.close();
+            return;
+          }
+          finish(() => resolve(db));
+        },
+        (e) => finish(() => reject(toStoreError(e, `opening "${this.name}"`))),
+      );
+    });
+  }
+
+  private dropConnection(reason: "versionchange" | "closed"): void {
+    const opening = this.opening;
+    this.opening = undefined;
+    opening?.then((db) => db.close()).catch(() => {});
+    this.options.onClose?.(reason);
+  }
+
+  /**
+   * Runs `fn` in one transaction and resolves once the transaction has committed. `fn` must not
+   * await anything but requests of this transaction: foreign awaits let it auto-commit early.
+   */
+  async run<T, Mode extends IDBTransactionMode>(
+    stores: StoreName[],
+    mode: Mode,
+    fn: (tx: Tx<Mode>) => Promise<T> | T,
+    context = "transaction",
+  ): Promise<T> {
+    let db: IDBPDatabase<Schema>;
+    try {
+      db = await this.connection();
+    } catch (e) {
+      throw toStoreError(e, context);
+    }
+    let tx: Tx<Mode>;
+    try {
+      // "strict" would fsync before completing in some engines; Chromium's default is relaxed,
+      // and commits survive a renderer crash either way (they reach the browser process).
+      tx = db.transaction(stores, mode, { durability: "default" }) as unknown as Tx<Mode>;
+    } catch (e) {
+      // The connection was closed under us (InvalidStateError): forget it so the next call reopens.
+      this.opening = undefined;
+      throw toStoreError(e, context);
+    }
+    let result: T;
+    try {
+      result = await fn(tx);
+    } catch (e) {
+      try {
+        tx.abort();
+      } catch {
+        // already finished or aborted
+      }
+      await tx.done.catch(() => {});
+      throw toStoreError(e, context);
+    }
+    try {
+      await tx.done;
+    } catch (e) {
+      throw toStoreError(tx.error ?? e, context);
+    }
+    return result;
+  }
+
+  read<T>(stores: StoreName[], fn: (tx: Tx<"readonly">) => Promise<T> | T, context?: string): Promise<T> {
+    return this.run(stores, "readonly", fn, context);
+  }
+
+  write<T>(stores: StoreName[], fn: (tx: Tx<"readwrite">) => Promise<T> | T, context?: string): Promise<T> {
+    return this.run(stores, "readwrite", fn, context);
+  }
+
+  close(): void {
+    this.closed = true;
+    const opening = this.opening;
+    this.opening = undefined;
+    opening?.then((db) => db.close()).catch(() => {});
+  }
+}
