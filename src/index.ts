@@ -1,0 +1,3 @@
+export { openStore, type OpenStoreOptions, type Store } from "./client.js";
+export { StoreError, isStoreError, ERROR_CODES, type ErrorCode } from "./errors.js";
+export * from "./types.js";

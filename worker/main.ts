@@ -1,0 +1,44 @@
+import { expose } from "comlink";
+import { registerWireHandlers } from "../src/wire.js";
+import { isStoreMethod } from "../src/methods.js";
+import { StoreError } from "../src/errors.js";
+import { openEngine, type Engine, type EngineOptions } from "./index.js";
+
+/**
+ * The worker's entry: the engine behind Comlink, and nothing else. The page talks to it through
+ * src/rpc.ts; every store call arrives as call(store, method, args).
+ */
+registerWireHandlers();
+
+export type HostOpenOptions = Omit<EngineOptions, "indexedDB" | "onClose">;
+
+let engine: Engine | undefined;
+
+const host = {
+  async open(options: HostOpenOptions, onClose?: (reason: "versionchange" | "closed") => void): Promise<void> {
+    if (engine) throw new StoreError("CONFLICT", "this worker already has a store open", { retryable: false });
+    engine = await openEngine({ ...options, onClose: (reason) => void onClose?.(reason) });
+  },
+
+  async call(store: string, method: string, args: unknown[]): Promise<unknown> {
+    if (!engine) throw new StoreError("DATABASE_CLOSED", "no store is open in this worker", { retryable: false });
+    if (!isStoreMethod(store, method)) throw new StoreError("INVALID_ARGUMENT", `unknown method ${String(store)}.${String(method)}`);
+    if (!Array.isArray(args)) throw new StoreError("INVALID_ARGUMENT", "arguments must be an array");
+    const target = engine[store] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+    return target[method](...args);
+  },
+
+  ping(): true {
+    return true;
+  },
+
+  async close(): Promise<void> {
+    const e = engine;
+    engine = undefined;
+    await e?.close();
+  },
+};
+
+export type Host = typeof host;
+
+expose(host);
