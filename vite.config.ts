@@ -37,8 +37,26 @@ const browserProject = (name: string, include: string[], extra: Record<string, u
   },
 });
 
+/**
+ * Vite writes the worker's URL into a library build as a root path marked `@vite-ignore`: the
+ * page would look for the worker at the site's root, and the app's own bundler would skip it and
+ * never copy it. Rewritten relative and unmarked, the browser finds the worker next to the entry
+ * that starts it, and Vite, webpack 5 and Parcel in the app see the standard
+ * `new Worker(new URL(...))` and bundle the worker themselves.
+ */
+const keepWorkerUrlVisible = {
+  name: "idb-checkpoint:keep-worker-url-visible",
+  apply: "build" as const,
+  generateBundle(_: unknown, bundle: Record<string, { type: string; code?: string }>) {
+    for (const chunk of Object.values(bundle)) {
+      if (chunk.type === "chunk" && chunk.code) chunk.code = chunk.code.replace(/new URL\(\s*\/\* @vite-ignore \*\/\s*"\/(assets\/[^"]+)"/g, 'new URL("./$1"');
+    }
+  },
+};
+
 export default defineConfig({
   resolve: { alias },
+  plugins: [keepWorkerUrlVisible],
   build: {
     outDir: "dist",
     emptyOutDir: true,
