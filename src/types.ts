@@ -143,7 +143,8 @@ export interface SaverListRequest {
 export interface SaverDeltaHistoryRequest {
   threadId: string;
   ns: string;
-  checkpointId: string;
+  /** Absent: the newest checkpoint of (threadId, ns). */
+  checkpointId?: string;
   channels: string[];
 }
 

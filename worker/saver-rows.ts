@@ -1,0 +1,126 @@
+import type { Key, ReadTx } from "./db.js";
+import { prefixRange } from "./db.js";
+import type { PayloadRef, Payloads } from "./payload.js";
+import type { SerializedValue, StoredSaverTuple, StoredWrite } from "../src/types.js";
+
+/**
+ * Row layout of the saver in the `meta` object store (first key element "s"):
+ *   ["s","cp",thread,ns,id]            checkpoint header (CheckpointRow)
+ *   ["s","ti",thread,id,ns]            per-thread index: a thread's checkpoints in id order
+ *   ["s","gi",id,thread,ns]            global index: every checkpoint in id order
+ *   ["s","bl",thread,ns,channel,ver]   one channel value per version (BlobRow)
+ *   ["s","wr",thread,ns,id,task,idx]   one pending write (WriteRow)
+ * Ids are time-ordered, so the two index rows make "newest first" a backwards key scan.
+ */
+export const S = "s";
+
+export interface CheckpointRow {
+  parentId?: string;
+  v: number;
+  checkpoint: { type: string; ref: PayloadRef };
+  metadata: SerializedValue;
+  metadataIndex: Record<string, string>;
+  channelVersions: Record<string, string | number>;
+}
+
+/** No ref: the channel had no value at this version. */
+export interface BlobRow {
+  type?: string;
+  ref?: PayloadRef;
+}
+
+export interface WriteRow {
+  taskId: string;
+  taskPath: string;
+  idx: number;
+  channel: string;
+  type: string;
+  ref: PayloadRef;
+}
+
+export const cpKey = (thread: string, ns: string, id: string): Key => [S, "cp", thread, ns, id];
+export const threadIndexKey = (thread: string, ns: string, id: string): Key => [S, "ti", thread, id, ns];
+export const globalIndexKey = (thread: string, ns: string, id: string): Key => [S, "gi", id, thread, ns];
+export const blobKey = (thread: string, ns: string, channel: string, version: string | number): Key => [S, "bl", thread, ns, channel, version];
+export const writeKey = (thread: string, ns: string, id: string, task: string, idx: number): Key => [S, "wr", thread, ns, id, task, idx];
+export const writesRange = (thread: string, ns: string, id: string): IDBKeyRange => prefixRange([S, "wr", thread, ns, id]);
+
+/** LangGraph's TASKS channel: pending sends of checkpoints older than format 4 live there. */
+const TASKS = "__pregel_tasks";
+
+/** Strings by code point, as LangGraph's compareWritesSortKeys (not UTF-16 units, not locale). */
+export function compareCodePoints(a: string, b: string): number {
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(j)!;
+    if (x !== y) return x < y ? -1 : 1;
+    i += x > 0xffff ? 2 : 1;
+    j += y > 0xffff ? 2 : 1;
+  }
+  if (i >= a.length && j >= b.length) return 0;
+  return i >= a.length ? -1 : 1;
+}
+
+/** writesSortKey order: (taskPath, taskId, idx). */
+export function compareWrites(a: WriteRow, b: WriteRow): number {
+  return compareCodePoints(a.taskPath, b.taskPath) || compareCodePoints(a.taskId, b.taskId) || a.idx - b.idx;
+}
+
+/** Reads a checkpoint's rows back into the shape the adapter deserializes, inside `tx`. */
+export class SaverReader {
+  constructor(private readonly payloads: Payloads) {}
+
+  async sortedWriteRows(tx: ReadTx, thread: string, ns: string, id: string): Promise<WriteRow[]> {
+    const rows = (await tx.objectStore("meta").getAll(writesRange(thread, ns, id))) as WriteRow[];
+    return rows.sort(compareWrites);
+  }
+
+  async write(tx: ReadTx, row: WriteRow): Promise<StoredWrite> {
+    const bytes = await this.payloads.get(tx, row.ref);
+    return { taskId: row.taskId, taskPath: row.taskPath, idx: row.idx, channel: row.channel, value: [row.type, bytes] };
+  }
+
+  /** The stored value of (channel, version), or undefined when none or an "empty" marker. */
+  async blobValue(tx: ReadTx, thread: string, ns: string, channel: string, version: string | number): Promise<SerializedValue | undefined> {
+    const row = (await tx.objectStore("meta").get(blobKey(thread, ns, channel, version))) as BlobRow | undefined;
+    if (!row?.ref || row.type === undefined) return undefined;
+    return [row.type, await this.payloads.get(tx, row.ref)];
+  }
+
+  async tuple(tx: ReadTx, thread: string, ns: string, id: string, row: CheckpointRow): Promise<StoredSaverTuple> {
+    const channels = Object.entries(row.channelVersions);
+    const [checkpointBytes, values, writeRows, parentSends] = await Promise.all([
+      this.payloads.get(tx, row.checkpoint.ref),
+      Promise.all(channels.map(([channel, version]) => this.blobValue(tx, thread, ns, channel, version))),
+      this.sortedWriteRows(tx, thread, ns, id),
+      row.v < 4 && row.parentId !== undefined ? this.parentSends(tx, thread, ns, row.parentId) : undefined,
+    ]);
+    // channel_values is rebuilt from channel_versions: a channel is present when its version's
+    // blob holds a value, whichever ancestor stored it.
+    const channelValues: Record<string, SerializedValue> = {};
+    channels.forEach(([channel], i) => {
+      if (values[i] !== undefined) channelValues[channel] = values[i];
+    });
+    const tuple: StoredSaverTuple = {
+      threadId: thread,
+      ns,
+      checkpointId: id,
+      v: row.v,
+      checkpoint: [row.checkpoint.type, checkpointBytes],
+      metadata: row.metadata,
+      channelValues,
+      channelVersions: row.channelVersions,
+      pendingWrites: await Promise.all(writeRows.map((w) => this.write(tx, w))),
+    };
+    if (row.parentId !== undefined) tuple.parentId = row.parentId;
+    if (parentSends) tuple.parentSends = parentSends;
+    return tuple;
+  }
+
+  private async parentSends(tx: ReadTx, thread: string, ns: string, parentId: string): Promise<StoredWrite[]> {
+    const rows = await this.sortedWriteRows(tx, thread, ns, parentId);
+    return Promise.all(rows.filter((w) => w.channel === TASKS).map((w) => this.write(tx, w)));
+  }
+}

@@ -1,0 +1,255 @@
+import type { EngineContext } from "./context.js";
+import { prefixRange, type Key, type ReadTx } from "./db.js";
+import type { EncodedPayload } from "./payload.js";
+import {
+  S,
+  SaverReader,
+  blobKey,
+  cpKey,
+  globalIndexKey,
+  threadIndexKey,
+  writeKey,
+  type BlobRow,
+  type CheckpointRow,
+  type WriteRow,
+} from "./saver-rows.js";
+import {
+  assertDeltaHistoryRequest,
+  assertGetRequest,
+  assertListRequest,
+  assertPutRequest,
+  assertPutWritesRequest,
+} from "./saver-validate.js";
+import { assertId } from "../src/validate.js";
+import type {
+  CheckpointSaver,
+  DeltaChannelHistory,
+  SaverListRequest,
+  SerializedValue,
+  StoredWrite,
+} from "../src/types.js";
+
+/**
+ * Seed 001, bytes level: LangGraph's checkpoint saver storage, laid out like LangGraph's Postgres
+ * saver. A checkpoint header is stored without its channel values; each channel value is stored
+ * once per (thread, ns, channel, version), only for the channels a put names as new, and
+ * channel_values is rebuilt on read from the header's channel versions. Values arrive serialized
+ * by the caller ([type, bytes]) and go through the payload module (compressed, checksummed).
+ */
+export function createSaverStore(ctx: EngineContext): CheckpointSaver {
+  const { db, payloads } = ctx;
+  const reader = new SaverReader(payloads);
+  const encode = (value: SerializedValue) => payloads.encode(value[1]);
+
+  /** The header of (thread, ns, id), or the newest of (thread, ns) when id is absent. */
+  async function findRow(tx: ReadTx, thread: string, ns: string, id?: string): Promise<[string, CheckpointRow] | undefined> {
+    const meta = tx.objectStore("meta");
+    if (id !== undefined) {
+      const row = (await meta.get(cpKey(thread, ns, id))) as CheckpointRow | undefined;
+      return row && [id, row];
+    }
+    const cursor = await meta.openCursor(prefixRange([S, "cp", thread, ns]), "prev");
+    return cursor ? [cursor.key[4] as string, cursor.value as CheckpointRow] : undefined;
+  }
+
+  /** Which index to walk backwards for a listing, and how to read (thread, ns, id) from its keys. */
+  function listScan(r: SaverListRequest): { range: IDBKeyRange; address: (key: Key) => [string, string, string] } {
+    const upper = (prefix: Key) =>
+      r.before === undefined ? prefixRange(prefix) : IDBKeyRange.bound(prefix, [...prefix, r.before], false, true);
+    if (r.threadId !== undefined && r.ns !== undefined) {
+      const prefix = [S, "cp", r.threadId, r.ns];
+      return {
+        range: r.checkpointId !== undefined ? IDBKeyRange.only([...prefix, r.checkpointId]) : upper(prefix),
+        address: (k) => [k[2] as string, k[3] as string, k[4] as string],
+      };
+    }
+    if (r.threadId !== undefined) {
+      const prefix = [S, "ti", r.threadId];
+      return {
+        range: r.checkpointId !== undefined ? prefixRange([...prefix, r.checkpointId]) : upper(prefix),
+        address: (k) => [k[2] as string, k[4] as string, k[3] as string],
+      };
+    }
+    const prefix = [S, "gi"];
+    return {
+      range: r.checkpointId !== undefined ? prefixRange([...prefix, r.checkpointId]) : upper(prefix),
+      address: (k) => [k[3] as string, k[4] as string, k[2] as string],
+    };
+  }
+
+  return {
+    async put(r) {
+      assertPutRequest(r);
+      payloads.checkSize(r.metadata[1]);
+      // Compress before the transaction: CPU work inside it would let it auto-commit.
+      const checkpoint = await encode(r.checkpoint);
+      const blobs = await Promise.all(r.blobs.map(async (b) => ({ blob: b, encoded: b.value ? await encode(b.value) : undefined })));
+      await db.write(
+        ["meta", "blobs"],
+        async (tx) => {
+          const meta = tx.objectStore("meta");
+          const key = cpKey(r.threadId, r.ns, r.checkpointId);
+          const old = (await meta.get(key)) as CheckpointRow | undefined;
+          // Putting an existing id replaces it (as LangGraph's SQL savers do).
+          if (old) await payloads.release(tx, old.checkpoint.ref);
+          const row: CheckpointRow = {
+            v: r.v,
+            checkpoint: { type: r.checkpoint[0], ref: await payloads.put(tx, checkpoint) },
+            metadata: [r.metadata[0], r.metadata[1].slice()],
+            metadataIndex: r.metadataIndex,
+            channelVersions: r.channelVersions,
+          };
+          if (r.parentId !== undefined) row.parentId = r.parentId;
+          await meta.put(row, key);
+          await meta.put(0, threadIndexKey(r.threadId, r.ns, r.checkpointId));
+          await meta.put(0, globalIndexKey(r.threadId, r.ns, r.checkpointId));
+          for (const { blob, encoded } of blobs) {
+            const bk = blobKey(r.threadId, r.ns, blob.channel, blob.version);
+            // Insert-if-absent: a (channel, version) is stored once, whichever put names it first.
+            if ((await meta.count(bk)) > 0) continue;
+            const value: BlobRow = encoded && blob.value ? { type: blob.value[0], ref: await payloads.put(tx, encoded) } : {};
+            await meta.put(value, bk);
+          }
+        },
+        "saver.put",
+      );
+    },
+
+    async putWrites(r) {
+      assertPutWritesRequest(r);
+      const encoded: EncodedPayload[] = await Promise.all(r.writes.map((w) => encode(w.value)));
+      await db.write(
+        ["meta", "blobs"],
+        async (tx) => {
+          const meta = tx.objectStore("meta");
+          // No check that the checkpoint exists: LangGraph sends writes before (or while) it puts it.
+          for (const [i, w] of r.writes.entries()) {
+            const key = writeKey(r.threadId, r.ns, r.checkpointId, r.taskId, w.idx);
+            const old = (await meta.get(key)) as WriteRow | undefined;
+            // A retried task must not replace its first output (regular, idx >= 0); the latest
+            // error / interrupt / resume (special, idx < 0) wins.
+            if (old && w.idx >= 0) continue;
+            if (old) await payloads.release(tx, old.ref);
+            const row: WriteRow = {
+              taskId: r.taskId,
+              taskPath: r.taskPath,
+              idx: w.idx,
+              channel: w.channel,
+              type: w.value[0],
+              ref: await payloads.put(tx, encoded[i]),
+            };
+            await meta.put(row, key);
+          }
+        },
+        "saver.putWrites",
+      );
+    },
+
+    async getTuple(r) {
+      assertGetRequest(r);
+      return db.read(
+        ["meta", "blobs"],
+        async (tx) => {
+          const found = await findRow(tx, r.threadId, r.ns, r.checkpointId);
+          return found && reader.tuple(tx, r.threadId, r.ns, found[0], found[1]);
+        },
+        "saver.getTuple",
+      );
+    },
+
+    async list(r) {
+      assertListRequest(r);
+      const { range, address } = listScan(r);
+      const filter = Object.entries(r.filter ?? {});
+      return db.read(
+        ["meta", "blobs"],
+        async (tx) => {
+          const meta = tx.objectStore("meta");
+          const found: Array<[string, string, string, CheckpointRow]> = [];
+          const limit = r.limit ?? Infinity;
+          let cursor = found.length < limit ? await meta.openKeyCursor(range, "prev") : null;
+          while (cursor && found.length < limit) {
+            const [thread, ns, id] = address(cursor.key);
+            if (r.ns === undefined || ns === r.ns) {
+              const row = (await meta.get(cpKey(thread, ns, id))) as CheckpointRow | undefined;
+              if (row && filter.every(([k, json]) => Object.hasOwn(row.metadataIndex, k) && row.metadataIndex[k] === json)) {
+                found.push([thread, ns, id, row]);
+              }
+            }
+            cursor = found.length < limit ? await cursor.continue() : null;
+          }
+          return Promise.all(found.map(([thread, ns, id, row]) => reader.tuple(tx, thread, ns, id, row)));
+        },
+        "saver.list",
+      );
+    },
+
+    async deleteThread(threadId) {
+      assertId(threadId, "threadId");
+      await db.write(
+        ["meta", "blobs"],
+        async (tx) => {
+          const meta = tx.objectStore("meta");
+          const cpRange = prefixRange([S, "cp", threadId]);
+          const [cpKeys, cpRows, blobRows, writeRows] = await Promise.all([
+            meta.getAllKeys(cpRange),
+            meta.getAll(cpRange) as Promise<CheckpointRow[]>,
+            meta.getAll(prefixRange([S, "bl", threadId])) as Promise<BlobRow[]>,
+            meta.getAll(prefixRange([S, "wr", threadId])) as Promise<WriteRow[]>,
+          ]);
+          const refs = [...cpRows.map((c) => c.checkpoint.ref), ...blobRows.flatMap((b) => (b.ref ? [b.ref] : [])), ...writeRows.map((w) => w.ref)];
+          await Promise.all([
+            ...refs.map((ref) => payloads.release(tx, ref)),
+            ...cpKeys.map((k) => meta.delete(globalIndexKey(threadId, k[3] as string, k[4] as string))),
+            ...["cp", "ti", "bl", "wr"].map((kind) => meta.delete(prefixRange([S, kind, threadId]))),
+          ]);
+        },
+        "saver.deleteThread",
+      );
+    },
+
+    async getDeltaChannelHistory(r) {
+      assertDeltaHistoryRequest(r);
+      if (r.channels.length === 0) return {};
+      return db.read(
+        ["meta", "blobs"],
+        async (tx) => {
+          const writes = new Map<string, StoredWrite[][]>(r.channels.map((c) => [c, []]));
+          const seeds = new Map<string, SerializedValue>();
+          const remaining = new Set(r.channels);
+          // The target's own writes are pending for the next step: the walk starts at its parent.
+          let parentId = (await findRow(tx, r.threadId, r.ns, r.checkpointId))?.[1].parentId;
+          while (parentId !== undefined && remaining.size > 0) {
+            const found = await findRow(tx, r.threadId, r.ns, parentId);
+            if (!found) break;
+            const [id, row] = found;
+            const rows = await reader.sortedWriteRows(tx, r.threadId, r.ns, id);
+            for (const channel of remaining) {
+              const own = await Promise.all(rows.filter((w) => w.channel === channel).map((w) => reader.write(tx, w)));
+              // Ancestors are visited newest first; each block goes in front of the later ones.
+              if (own.length > 0) writes.get(channel)!.unshift(own);
+            }
+            for (const channel of [...remaining]) {
+              const version = row.channelVersions[channel];
+              const seed = version === undefined ? undefined : await reader.blobValue(tx, r.threadId, r.ns, channel, version);
+              if (seed !== undefined) {
+                seeds.set(channel, seed);
+                remaining.delete(channel);
+              }
+            }
+            parentId = row.parentId;
+          }
+          const result: Record<string, DeltaChannelHistory> = {};
+          for (const channel of r.channels) {
+            const entry: DeltaChannelHistory = { writes: writes.get(channel)!.flat() };
+            const seed = seeds.get(channel);
+            if (seed !== undefined) entry.seed = seed;
+            result[channel] = entry;
+          }
+          return result;
+        },
+        "saver.getDeltaChannelHistory",
+      );
+    },
+  };
+}

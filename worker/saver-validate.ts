@@ -1,0 +1,118 @@
+import { invalid } from "../src/errors.js";
+import { assertBytes, assertCount, assertId, assertString, assertStringRecord, describe, isPlainObject } from "../src/validate.js";
+import type {
+  SaverBlob,
+  SaverDeltaHistoryRequest,
+  SaverGetRequest,
+  SaverListRequest,
+  SaverPutRequest,
+  SaverPutWritesRequest,
+  SaverWrite,
+  SerializedValue,
+} from "../src/types.js";
+
+/**
+ * Argument checks of the saver's requests. Each throws INVALID_ARGUMENT synchronously, before the
+ * store encodes a payload or opens a transaction, so bad input writes nothing.
+ */
+
+const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+function assertRequest(value: unknown, what: string): asserts value is Record<string, unknown> {
+  if (!isPlainObject(value)) throw invalid(`${what} must be a plain object, got ${describe(value)}`);
+}
+
+export function assertSerialized(value: unknown, what: string): asserts value is SerializedValue {
+  if (!Array.isArray(value) || value.length !== 2) throw invalid(`${what} must be a [type, bytes] pair, got ${describe(value)}`);
+  assertString(value[0], `${what} type`);
+  assertBytes(value[1], `${what} bytes`);
+}
+
+/** Channel versions become key parts: a finite number or a string. */
+export function assertVersion(value: unknown, what: string): asserts value is string | number {
+  if (typeof value === "number" ? !Number.isFinite(value) : typeof value !== "string") {
+    throw invalid(`${what} must be a finite number or a string, got ${describe(value)}`);
+  }
+}
+
+function assertVersions(value: unknown, what: string): asserts value is Record<string, string | number> {
+  if (!isPlainObject(value)) throw invalid(`${what} must be a plain object, got ${describe(value)}`);
+  for (const [channel, version] of Object.entries(value)) {
+    if (FORBIDDEN_KEYS.has(channel)) throw invalid(`${what} has the forbidden key "${channel}"`);
+    assertVersion(version, `${what}.${channel}`);
+  }
+}
+
+function assertBlob(value: unknown, what: string): asserts value is SaverBlob {
+  assertRequest(value, what);
+  assertId(value.channel, `${what}.channel`);
+  assertVersion(value.version, `${what}.version`);
+  if (value.value !== null) assertSerialized(value.value, `${what}.value`);
+}
+
+function assertWrite(value: unknown, what: string): asserts value is SaverWrite {
+  assertRequest(value, what);
+  if (typeof value.idx !== "number" || !Number.isSafeInteger(value.idx)) throw invalid(`${what}.idx must be a whole number`);
+  assertId(value.channel, `${what}.channel`);
+  assertSerialized(value.value, `${what}.value`);
+}
+
+function assertOptionalId(value: unknown, what: string): void {
+  if (value !== undefined) assertId(value, what);
+}
+
+export function assertPutRequest(r: unknown): asserts r is SaverPutRequest {
+  assertRequest(r, "put request");
+  assertId(r.threadId, "threadId");
+  assertString(r.ns, "ns");
+  assertId(r.checkpointId, "checkpointId");
+  assertOptionalId(r.parentId, "parentId");
+  assertCount(r.v, "v");
+  assertSerialized(r.checkpoint, "checkpoint");
+  assertSerialized(r.metadata, "metadata");
+  assertStringRecord(r.metadataIndex, "metadataIndex");
+  assertVersions(r.channelVersions, "channelVersions");
+  if (!Array.isArray(r.blobs)) throw invalid(`blobs must be an array, got ${describe(r.blobs)}`);
+  r.blobs.forEach((b, i) => assertBlob(b, `blobs[${i}]`));
+}
+
+export function assertPutWritesRequest(r: unknown): asserts r is SaverPutWritesRequest {
+  assertRequest(r, "putWrites request");
+  assertId(r.threadId, "threadId");
+  assertString(r.ns, "ns");
+  assertId(r.checkpointId, "checkpointId");
+  assertId(r.taskId, "taskId");
+  assertString(r.taskPath, "taskPath");
+  if (!Array.isArray(r.writes)) throw invalid(`writes must be an array, got ${describe(r.writes)}`);
+  r.writes.forEach((w, i) => assertWrite(w, `writes[${i}]`));
+}
+
+export function assertGetRequest(r: unknown): asserts r is SaverGetRequest {
+  assertRequest(r, "getTuple request");
+  assertId(r.threadId, "threadId");
+  assertString(r.ns, "ns");
+  assertOptionalId(r.checkpointId, "checkpointId");
+}
+
+export function assertListRequest(r: unknown): asserts r is SaverListRequest {
+  assertRequest(r, "list request");
+  assertOptionalId(r.threadId, "threadId");
+  if (r.ns !== undefined) assertString(r.ns, "ns");
+  assertOptionalId(r.checkpointId, "checkpointId");
+  assertOptionalId(r.before, "before");
+  if (r.limit !== undefined) assertCount(r.limit, "limit");
+  if (r.filter !== undefined) assertStringRecord(r.filter, "filter");
+}
+
+export function assertDeltaHistoryRequest(r: unknown): asserts r is SaverDeltaHistoryRequest {
+  assertRequest(r, "getDeltaChannelHistory request");
+  assertId(r.threadId, "threadId");
+  assertString(r.ns, "ns");
+  assertOptionalId(r.checkpointId, "checkpointId");
+  if (!Array.isArray(r.channels)) throw invalid(`channels must be an array, got ${describe(r.channels)}`);
+  r.channels.forEach((c, i) => {
+    assertId(c, `channels[${i}]`);
+    // Channel names become keys of the result object.
+    if (FORBIDDEN_KEYS.has(c)) throw invalid(`channels[${i}] is the forbidden name "${c}"`);
+  });
+}
