@@ -1,0 +1,208 @@
+import {
+  BaseCheckpointSaver,
+  TASKS,
+  WRITES_IDX_MAP,
+  copyCheckpoint,
+  getCheckpointId,
+  maxChannelVersion,
+  type ChannelVersions,
+  type Checkpoint,
+  type CheckpointListOptions,
+  type CheckpointMetadata,
+  type CheckpointPendingWrite,
+  type CheckpointTuple,
+  type DeltaChannelHistory,
+  type PendingWrite,
+  type SerializerProtocol,
+} from "@langchain/langgraph-checkpoint";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import type { CheckpointSaver, SaverBlob, SerializedValue, StoredSaverTuple, StoredWrite } from "./types.js";
+
+/**
+ * LangGraph.js checkpointer over the library's bytes-level saver. Serialization (the serde's
+ * `dumpsTyped`) runs here, on the calling side; only `[type, bytes]` pairs cross to the worker,
+ * and the type tag is stored with the bytes so `loadsTyped` gets it back.
+ *
+ * Pass either a worker client from `openStore` or an engine from `openEngine`.
+ */
+export interface SaverHost {
+  saver: CheckpointSaver;
+}
+
+export interface IndexedDBSaverOptions {
+  serde?: SerializerProtocol;
+}
+
+interface Address {
+  threadId: string;
+  ns: string;
+}
+
+const MISSING_THREAD =
+  'The RunnableConfig is missing a "thread_id" in its "configurable" property; a checkpointer needs one, e.g. graph.invoke(input, { configurable: { thread_id: "chat-1" } })';
+
+export class IndexedDBSaver extends BaseCheckpointSaver {
+  private readonly store: CheckpointSaver;
+
+  constructor(store: SaverHost, options: IndexedDBSaverOptions = {}) {
+    super(options.serde);
+    if (!store || typeof store !== "object" || !store.saver) throw new TypeError("IndexedDBSaver needs a store from openStore or openEngine");
+    this.store = store.saver;
+  }
+
+  async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
+    const threadId = config.configurable?.thread_id;
+    if (threadId === undefined) return undefined;
+    const stored = await this.store.getTuple({
+      threadId,
+      ns: config.configurable?.checkpoint_ns ?? "",
+      checkpointId: getCheckpointId(config) || undefined,
+    });
+    return stored && this.toTuple(stored);
+  }
+
+  async *list(config: RunnableConfig, options: CheckpointListOptions = {}): AsyncGenerator<CheckpointTuple> {
+    const c = config.configurable ?? {};
+    const filter: Record<string, string> = {};
+    for (const [key, value] of Object.entries(options.filter ?? {})) filter[key] = canonicalJson(value);
+    // One round trip and one read transaction; the tuples are yielded after it has committed.
+    const stored = await this.store.list({
+      threadId: c.thread_id,
+      ns: c.checkpoint_ns,
+      checkpointId: c.checkpoint_id || undefined,
+      before: options.before?.configurable?.checkpoint_id || undefined,
+      limit: options.limit,
+      filter: options.filter ? filter : undefined,
+    });
+    for (const tuple of stored) yield await this.toTuple(tuple);
+  }
+
+  async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
+    const threadId = config.configurable?.thread_id;
+    if (threadId === undefined) throw new Error(`Failed to put checkpoint. ${MISSING_THREAD}`);
+    const ns: string = config.configurable?.checkpoint_ns ?? "";
+    // The runtime keeps mutating its checkpoint object: serialize a copy.
+    const { channel_values: values, ...header } = copyCheckpoint(checkpoint);
+    const blobs: SaverBlob[] = await Promise.all(
+      Object.entries(newVersions).map(async ([channel, version]) => ({
+        channel,
+        version,
+        // A channel without a value is recorded as such, so reads do not look further back.
+        value: Object.prototype.hasOwnProperty.call(values, channel) ? await this.serde.dumpsTyped(values[channel]) : null,
+      })),
+    );
+    const metadataIndex: Record<string, string> = {};
+    for (const [key, value] of Object.entries(metadata ?? {})) {
+      if (value !== undefined) metadataIndex[key] = canonicalJson(value);
+    }
+    const parentId: string | undefined = config.configurable?.checkpoint_id || undefined;
+    await this.store.put({
+      threadId,
+      ns,
+      checkpointId: checkpoint.id,
+      ...(parentId !== undefined ? { parentId } : {}),
+      v: checkpoint.v,
+      checkpoint: await this.serde.dumpsTyped({ ...header, channel_values: {} }),
+      metadata: await this.serde.dumpsTyped(metadata),
+      metadataIndex,
+      channelVersions: { ...checkpoint.channel_versions },
+      blobs,
+    });
+    return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
+  }
+
+  async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string, taskPath?: string): Promise<void> {
+    const threadId = config.configurable?.thread_id;
+    const checkpointId = config.configurable?.checkpoint_id;
+    if (threadId === undefined) throw new Error(`Failed to put writes. ${MISSING_THREAD}`);
+    if (checkpointId === undefined) throw new Error('Failed to put writes. The RunnableConfig is missing a "checkpoint_id" in its "configurable" property.');
+    await this.store.putWrites({
+      threadId,
+      ns: config.configurable?.checkpoint_ns ?? "",
+      checkpointId,
+      taskId,
+      taskPath: taskPath ?? "",
+      writes: await Promise.all(
+        writes.map(async ([channel, value], idx) => ({
+          // Special channels have fixed negative slots, so a newer error/interrupt replaces the older.
+          idx: WRITES_IDX_MAP[channel] ?? idx,
+          channel,
+          value: await this.serde.dumpsTyped(value),
+        })),
+      ),
+    });
+  }
+
+  async deleteThread(threadId: string): Promise<void> {
+    await this.store.deleteThread(threadId);
+  }
+
+  /** The whole ancestor walk as one call to the store, so one worker round trip. */
+  override async getDeltaChannelHistory(options: { config: RunnableConfig; channels: string[] }): Promise<Record<string, DeltaChannelHistory>> {
+    const { config, channels } = options;
+    if (channels.length === 0) return {};
+    const threadId = config.configurable?.thread_id;
+    if (threadId === undefined) return Object.fromEntries(channels.map((c) => [c, { writes: [] }]));
+    const stored = await this.store.getDeltaChannelHistory({
+      threadId,
+      ns: config.configurable?.checkpoint_ns ?? "",
+      checkpointId: getCheckpointId(config) || undefined,
+      channels,
+    });
+    const result: Record<string, DeltaChannelHistory> = {};
+    for (const channel of channels) {
+      const h = stored[channel] ?? { writes: [] };
+      const entry: DeltaChannelHistory = { writes: await this.loadWrites(h.writes) };
+      if (h.seed !== undefined) entry.seed = await this.load(h.seed);
+      result[channel] = entry;
+    }
+    return result;
+  }
+
+  private load(value: SerializedValue): Promise<unknown> {
+    return this.serde.loadsTyped(value[0], value[1]);
+  }
+
+  private loadWrites(writes: StoredWrite[]): Promise<CheckpointPendingWrite[]> {
+    return Promise.all(writes.map(async (w): Promise<CheckpointPendingWrite> => [w.taskId, w.channel, await this.load(w.value)]));
+  }
+
+  private async toTuple(t: StoredSaverTuple): Promise<CheckpointTuple> {
+    const checkpoint = (await this.load(t.checkpoint)) as Checkpoint;
+    const channelValues: Record<string, unknown> = {};
+    for (const [channel, value] of Object.entries(t.channelValues)) channelValues[channel] = await this.load(value);
+    checkpoint.channel_values = channelValues;
+    if (t.parentSends) this.migratePendingSends(checkpoint, await Promise.all(t.parentSends.map((w) => this.load(w.value))));
+    const address: Address = { threadId: t.threadId, ns: t.ns };
+    const tuple: CheckpointTuple = {
+      config: configOf(address, t.checkpointId),
+      checkpoint,
+      metadata: (await this.load(t.metadata)) as CheckpointMetadata,
+      pendingWrites: await this.loadWrites(t.pendingWrites),
+    };
+    if (t.parentId !== undefined) tuple.parentConfig = configOf(address, t.parentId);
+    return tuple;
+  }
+
+  /** Format < 4 kept pending sends as the parent's TASKS writes; newer code expects a channel. */
+  private migratePendingSends(checkpoint: Checkpoint, sends: unknown[]): void {
+    const versions = Object.values(checkpoint.channel_versions ?? {});
+    checkpoint.channel_values[TASKS] = sends;
+    checkpoint.channel_versions ??= {};
+    checkpoint.channel_versions[TASKS] = versions.length > 0 ? maxChannelVersion(...versions) : this.getNextVersion(undefined);
+  }
+}
+
+function configOf(a: Address, checkpointId: string): RunnableConfig {
+  return { configurable: { thread_id: a.threadId, checkpoint_ns: a.ns, checkpoint_id: checkpointId } };
+}
+
+/** JSON with object keys sorted, so equal metadata values compare equal as strings. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v && typeof v === "object" && !Array.isArray(v)) {
+      return Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]));
+    }
+    return v;
+  }) ?? "undefined";
+}
