@@ -1,6 +1,6 @@
 // fake-indexeddb's globals: the engine's key ranges and default factory come from them in Node.
 import "fake-indexeddb/auto";
-import { openEngine, type Engine } from "idb-checkpoint/worker";
+import { openEngine, type Engine } from "../../worker/index";
 import { countRowsWith, uniqueName } from "../conformance/backend";
 
 /** An engine over fake-indexeddb; the same name reopens the same data. */

@@ -1,6 +1,6 @@
 import { deltaChannelHistoryTests, validate, type CheckpointSaverTestInitializer } from "@langchain/langgraph-checkpoint-validation";
-import { IndexedDBSaver } from "idb-checkpoint/langgraph";
-import type { Engine } from "idb-checkpoint/worker";
+import { IndexedDBSaver } from "../../src/langgraph";
+import type { Engine } from "../../worker/index";
 import { openTestEngine } from "./engine";
 
 // LangGraph's own conformance suite. The checkpointer name is ours, so the suite skips nothing
