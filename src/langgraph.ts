@@ -137,6 +137,21 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
     await this.store.deleteThread(threadId);
   }
 
+  /**
+   * Channel values are stored once per (channel, version), so a version must name one value.
+   * Plain counters do not: two branches forked from one checkpoint both make version n + 1 with
+   * different values. As LangGraph's Python Postgres saver does, a random part after the zero-padded
+   * counter keeps versions of different branches apart; they still sort by the counter first.
+   * The runtime takes string versions (ChannelVersion is number | string), but the base class's
+   * type parameter defaults to number, which is what `compile({ checkpointer })` asks for.
+   */
+  override getNextVersion(current: number | undefined): number {
+    const c: unknown = current;
+    const n = typeof c === "number" ? c : typeof c === "string" ? Number.parseInt(c.split(".")[0], 10) || 0 : 0;
+    const random = Math.floor(Math.random() * 1e16).toString().padStart(16, "0");
+    return `${String(n + 1).padStart(32, "0")}.${random}` as unknown as number;
+  }
+
   /** The whole ancestor walk as one call to the store, so one worker round trip. */
   override async getDeltaChannelHistory(options: { config: RunnableConfig; channels: string[] }): Promise<Record<string, DeltaChannelHistory>> {
     const { config, channels } = options;

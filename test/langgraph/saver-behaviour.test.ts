@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
   MemorySaver,
+  compareChannelVersions,
   emptyCheckpoint,
   uuid6,
   type BaseCheckpointSaver,
@@ -190,6 +191,17 @@ describe("IndexedDBSaver beyond LangGraph's suite", () => {
     // The second checkpoint adds its header (one payload) and nothing for the carried channel.
     expect(after2.blobs - after1.blobs).toBe(1);
     expect((await saver.getTuple(cfg("t")))?.checkpoint.channel_values).toEqual({ big });
+  });
+
+  it("makes channel versions that increase and differ between branches forked from one checkpoint", async () => {
+    const { saver } = await fresh();
+    const v1 = saver.getNextVersion(undefined);
+    const v2 = saver.getNextVersion(v1);
+    const v2OtherBranch = saver.getNextVersion(v1);
+    expect(compareChannelVersions(v2, v1)).toBe(1);
+    expect(compareChannelVersions(saver.getNextVersion(v2), v2)).toBe(1);
+    expect(v2OtherBranch).not.toEqual(v2);
+    expect(compareChannelVersions(saver.getNextVersion(9 as never), saver.getNextVersion(8 as never))).toBe(1);
   });
 
   it("deleteThread leaves no row behind in any object store, for every namespace", async () => {
