@@ -170,7 +170,8 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
           let cursor = found.length < limit ? await meta.openKeyCursor(range, "prev") : null;
           while (cursor && found.length < limit) {
             const [thread, ns, id] = address(cursor.key);
-            if (r.ns === undefined || ns === r.ns) {
+            // The key range already applies `before`, except when a checkpoint id picks the range.
+            if ((r.ns === undefined || ns === r.ns) && (r.before === undefined || id < r.before)) {
               const row = (await meta.get(cpKey(thread, ns, id))) as CheckpointRow | undefined;
               if (row && filter.every(([k, json]) => Object.hasOwn(row.metadataIndex, k) && row.metadataIndex[k] === json)) {
                 found.push([thread, ns, id, row]);

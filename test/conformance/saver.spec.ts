@@ -166,6 +166,8 @@ export function saverSpec(backend: Backend): void {
       expect(await ids({ checkpointId: "3" })).toEqual(["3"]);
       expect(await ids({ threadId: "t2", checkpointId: "3" })).toEqual([]);
       expect(await ids({ threadId: "t1", ns: "sub", checkpointId: "3" })).toEqual(["3"]);
+      expect(await ids({ checkpointId: "3", before: "3" })).toEqual([]);
+      expect(await ids({ threadId: "t1", ns: "sub", checkpointId: "3", before: "3" })).toEqual([]);
     });
 
     it("deleteThread removes checkpoints, blobs and writes of every namespace, in every object store", async () => {
