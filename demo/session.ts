@@ -1,0 +1,185 @@
+import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import type { StateSnapshot } from "@langchain/langgraph/web";
+import { openStore, type Store, type StoredTurnEvents } from "idb-checkpoint";
+import { IndexedDBSaver } from "idb-checkpoint/langgraph";
+import { APPROVAL_NODE, buildAgent, declined, type Agent, type AgentValues } from "./agent";
+
+/**
+ * Everything the demo keeps, kept by the library: the agent's checkpoints through
+ * IndexedDBSaver, each turn's events in `store.events`, and the thread list (titles) as thread
+ * checkpoints in `store.threads`. The page holds no state of its own that a reload could lose.
+ */
+
+export interface ThreadSummary {
+  id: string;
+  title: string;
+  updatedAt: number;
+}
+
+export interface PendingCall {
+  id: string;
+  name: string;
+  args: Record<string, unknown>;
+}
+
+export interface ThreadView {
+  messages: BaseMessage[];
+  notes: string[];
+  /** The tool call waiting for approval, if the graph stopped at its breakpoint. */
+  pending?: PendingCall;
+  checkpointId?: string;
+}
+
+const encoder = new TextEncoder();
+
+export class Session {
+  private constructor(
+    readonly store: Store,
+    private readonly agent: Agent,
+  ) {}
+
+  static async open(name: string, onClose?: (reason: string) => void): Promise<Session> {
+    const store = await openStore({ name, onClose });
+    return new Session(store, buildAgent(new IndexedDBSaver(store)));
+  }
+
+  async listThreads(): Promise<ThreadSummary[]> {
+    const ids = await this.store.threads.listThreads();
+    const threads = await Promise.all(
+      ids.map(async (id) => {
+        const { meta } = await this.store.threads.loadLatest(id);
+        return { id, title: String(meta.metadata.title ?? "Untitled"), updatedAt: Number(meta.metadata.updatedAt ?? meta.createdAt) };
+      }),
+    );
+    return threads.sort((a, b) => b.updatedAt - a.updatedAt);
+  }
+
+  async createThread(title: string): Promise<string> {
+    const id = `thread-${crypto.randomUUID()}`;
+    await this.saveTitle(id, title);
+    return id;
+  }
+
+  /** A title change is a new thread checkpoint; the older ones are dropped, the newest is the title. */
+  async renameThread(id: string, title: string): Promise<void> {
+    const before = await this.store.threads.list(id);
+    await this.saveTitle(id, title);
+    for (const meta of before) await this.store.threads.delete(id, meta.checkpointId);
+  }
+
+  /** Marks the thread as just used, so the list shows it first. */
+  private async touch(id: string): Promise<void> {
+    const { meta } = await this.store.threads.loadLatest(id);
+    await this.renameThread(id, String(meta.metadata.title ?? "Untitled"));
+  }
+
+  private async saveTitle(id: string, title: string): Promise<void> {
+    await this.store.threads.save(id, { title, updatedAt: Date.now() }, encoder.encode(title));
+  }
+
+  async deleteThread(id: string): Promise<void> {
+    await this.store.saver.deleteThread(id);
+    await this.store.events.clear(id);
+    await this.store.threads.deleteThread(id);
+  }
+
+  async view(id: string): Promise<ThreadView> {
+    const state = await this.agent.getState(config(id));
+    const values = (state.values ?? {}) as Partial<AgentValues>;
+    const messages = values.messages ?? [];
+    return { messages, notes: values.notes ?? [], pending: pendingCall(state, messages), checkpointId: state.config.configurable?.checkpoint_id };
+  }
+
+  /** The thread's checkpoints, newest first. */
+  async history(id: string): Promise<StateSnapshot[]> {
+    const snapshots: StateSnapshot[] = [];
+    for await (const snapshot of this.agent.getStateHistory(config(id))) snapshots.push(snapshot);
+    return snapshots;
+  }
+
+  turns(id: string): Promise<StoredTurnEvents[]> {
+    return this.store.events.getTurns(id);
+  }
+
+  async send(id: string, text: string): Promise<void> {
+    await this.runTurn(id, { type: "user_message", text }, { messages: [new HumanMessage(text)] });
+  }
+
+  async approve(id: string): Promise<void> {
+    const { pending } = await this.view(id);
+    if (!pending) return;
+    await this.runTurn(id, { type: "approved", tool: pending.name }, null);
+  }
+
+  /** Declining answers the tool call with a refusal as if the tool had run, then lets the agent reply. */
+  async decline(id: string): Promise<void> {
+    const { pending } = await this.view(id);
+    if (!pending) return;
+    await this.agent.updateState(config(id), { messages: [declined(pending)] }, APPROVAL_NODE);
+    await this.runTurn(id, { type: "declined", tool: pending.name }, null);
+  }
+
+  /** Time travel: a new checkpoint whose parent is the chosen one; the thread continues from there. */
+  async fork(id: string, checkpointId: string): Promise<void> {
+    await this.agent.updateState({ configurable: { thread_id: id, checkpoint_id: checkpointId } }, { messages: [] });
+    const turn = await this.nextTurn(id);
+    await this.store.events.append(id, turn, { type: "forked", from: checkpointId, at: Date.now() });
+    await this.store.events.finishTurn(id, turn);
+    await this.touch(id);
+  }
+
+  private async nextTurn(id: string): Promise<number> {
+    const turns = await this.store.events.getTurns(id);
+    return turns.length ? turns[turns.length - 1].turn + 1 : 0;
+  }
+
+  /**
+   * One graph run is one turn of events: what started it, each step, tool call and result, and
+   * how it ended. finishTurn makes the turn durable before the UI reports it done.
+   */
+  private async runTurn(id: string, start: Record<string, unknown>, input: AgentValues | { messages: BaseMessage[] } | null): Promise<void> {
+    const turn = await this.nextTurn(id);
+    const log = (event: Record<string, unknown>) => this.store.events.append(id, turn, { ...event, at: Date.now() });
+    await log(start);
+    try {
+      const stream = await this.agent.stream(input, { ...config(id), streamMode: "updates" });
+      for await (const chunk of stream) {
+        for (const [node, update] of Object.entries(chunk as Record<string, { messages?: BaseMessage[] }>)) {
+          if (node.startsWith("__")) continue;
+          await log({ type: "step", node });
+          for (const message of update?.messages ?? []) await logMessage(log, message);
+        }
+      }
+      const { pending } = await this.view(id);
+      await log(pending ? { type: "paused", waitingFor: pending.name } : { type: "done" });
+    } catch (e) {
+      await log({ type: "error", message: e instanceof Error ? e.message : String(e) });
+      throw e;
+    } finally {
+      await this.store.events.finishTurn(id, turn);
+    }
+    await this.touch(id);
+  }
+}
+
+async function logMessage(log: (event: Record<string, unknown>) => Promise<void>, message: BaseMessage): Promise<void> {
+  if (message instanceof ToolMessage || message.getType() === "tool") {
+    const tool = message as ToolMessage;
+    await log({ type: "tool_result", tool: tool.name ?? "", content: String(tool.content), status: tool.status ?? "success" });
+    return;
+  }
+  const ai = message as AIMessage;
+  if (String(ai.content)) await log({ type: "message", text: String(ai.content) });
+  for (const call of ai.tool_calls ?? []) await log({ type: "tool_call", tool: call.name, args: call.args });
+}
+
+function config(threadId: string) {
+  return { configurable: { thread_id: threadId } };
+}
+
+function pendingCall(state: StateSnapshot, messages: BaseMessage[]): PendingCall | undefined {
+  if (!state.next.includes(APPROVAL_NODE)) return undefined;
+  const last = messages[messages.length - 1] as AIMessage | undefined;
+  const call = last?.tool_calls?.[0];
+  return call ? { id: call.id ?? "", name: call.name, args: call.args } : undefined;
+}
