@@ -1,0 +1,121 @@
+import { describe, it, expect } from "vitest";
+import { openStore, isStoreError, type Store } from "../../src/index";
+import { uniqueName } from "../conformance/backend";
+import { printFigures } from "../reliability/figures";
+import type { CrashMode } from "../reliability/crashable-worker";
+
+/**
+ * Worker death: whatever way the worker ends mid-burst, every pending call settles with
+ * WORKER_GONE within seconds (never hangs), and a store opened again sees every write that was
+ * acknowledged before the death.
+ */
+
+const HEARTBEAT = { heartbeatMs: 200, heartbeatTimeoutMs: 1_000 };
+
+function crashableWorker(): Worker {
+  return new Worker(new URL("../reliability/crashable-worker.ts", import.meta.url), { type: "module" });
+}
+
+function stateFor(i: number): Uint8Array {
+  const bytes = new Uint8Array(2048);
+  for (let j = 0; j < bytes.length; j++) bytes[j] = (i * 31 + j) & 0xff;
+  return bytes;
+}
+
+interface Burst {
+  acked: Map<string, number>;
+  outcomes: Promise<unknown[]>;
+}
+
+/** Saves checkpoints without waiting for each other, recording every acknowledged id. */
+function burst(store: Store, thread: string, calls: number): Burst {
+  const acked = new Map<string, number>();
+  const outcomes = Promise.all(
+    Array.from({ length: calls }, (_, i) =>
+      store.threads.save(thread, { i }, stateFor(i)).then(
+        (id) => {
+          acked.set(id, i);
+          return "ok";
+        },
+        (e: unknown) => e,
+      ),
+    ),
+  );
+  return { acked, outcomes };
+}
+
+async function untilAcked(b: Burst, count: number): Promise<void> {
+  const deadline = performance.now() + 20_000;
+  while (b.acked.size < count && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+}
+
+async function verifyAcked(name: string, thread: string, acked: Map<string, number>): Promise<number> {
+  const store = await openStore({ name });
+  try {
+    let lost = 0;
+    for (const [id, i] of acked) {
+      const loaded = await store.threads.load(thread, id).catch(() => undefined);
+      if (!loaded || loaded.meta.metadata.i !== i || loaded.state.length !== 2048 || loaded.state[7] !== stateFor(i)[7]) lost++;
+    }
+    return lost;
+  } finally {
+    await store.close();
+  }
+}
+
+describe("worker death", () => {
+  const cases: Array<[string, (w: Worker) => void]> = [
+    ["terminate()", (w) => w.terminate()],
+    ...(["close", "hang", "throw"] as CrashMode[]).map((mode): [string, (w: Worker) => void] => [
+      `a crash (${mode})`,
+      (w) => w.postMessage({ crash: mode }),
+    ]),
+  ];
+
+  for (const [label, kill] of cases) {
+    it(`rejects every pending call with WORKER_GONE within seconds after ${label} mid-burst, and a reopened store has every acknowledged save`, async () => {
+      const name = uniqueName("rel-worker");
+      const worker = crashableWorker();
+      const store = await openStore({ name, worker, ...HEARTBEAT });
+      const b = burst(store, "t", 400);
+      await untilAcked(b, 20);
+      kill(worker);
+      const killedAt = performance.now();
+      const outcomes = await b.outcomes;
+      const settleMs = performance.now() - killedAt;
+      const gone = outcomes.filter((o) => isStoreError(o, "WORKER_GONE")).length;
+      const ok = outcomes.filter((o) => o === "ok").length;
+      const other = outcomes.length - gone - ok;
+      await store.close();
+      const lost = await verifyAcked(name, "t", b.acked);
+      printFigures(`worker death by ${label}`, { calls: outcomes.length, acked: ok, workerGone: gone, other, lost, settleMs: Math.round(settleMs) });
+      expect(other).toBe(0);
+      expect(gone).toBeGreaterThan(0);
+      expect(settleMs).toBeLessThan(5_000);
+      expect(lost).toBe(0);
+      // The dead store keeps failing fast with the same code rather than hanging.
+      expect(isStoreError(await store.threads.count("t").catch((e: unknown) => e), "WORKER_GONE")).toBe(true);
+    });
+  }
+
+  it("rejects with TIMEOUT when the worker is alive but a call does not finish in time", async () => {
+    const name = uniqueName("rel-timeout");
+    const worker = crashableWorker();
+    // The heartbeat is slower than the call deadline, so the deadline is what fires.
+    const store = await openStore({ name, worker, timeoutMs: 800, heartbeatMs: 10_000, heartbeatTimeoutMs: 60_000 });
+    await store.threads.save("t", {}, stateFor(1));
+    worker.postMessage({ crash: "hang" });
+    const started = performance.now();
+    const err = await store.threads.count("t").catch((e: unknown) => e);
+    const elapsed = performance.now() - started;
+    printFigures("call deadline", { timeoutMs: 800, rejectedAfterMs: Math.round(elapsed) });
+    expect(isStoreError(err, "TIMEOUT")).toBe(true);
+    expect(elapsed).toBeLessThan(3_000);
+    // close() cannot flush through a hung worker: it ends the worker and says so with a typed error.
+    const closed = await store.close().then(() => "closed", (e: unknown) => e);
+    expect(closed === "closed" || isStoreError(closed, "TIMEOUT")).toBe(true);
+    const again = await openStore({ name });
+    expect(await again.threads.count("t")).toBe(1);
+    await again.close();
+  });
+});
