@@ -1,5 +1,5 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from "idb";
-import { StoreError, toStoreError } from "../src/errors.js";
+import { StoreError, isStoreError, toStoreError } from "../src/errors.js";
 
 /**
  * The database: one per store name, three object stores.
@@ -22,6 +22,9 @@ export type ReadTx = Tx<"readonly"> | Tx<"readwrite">;
 export type WriteTx = Tx<"readwrite">;
 
 export const SCHEMA_VERSION = 1;
+
+/** How often opening is tried before its error reaches the caller. */
+const OPEN_ATTEMPTS = 3;
 
 /** Each step upgrades from the version before it; never edit a step that has shipped. */
 const MIGRATIONS: Array<(db: IDBPDatabase<Schema>) => void> = [
@@ -73,11 +76,27 @@ export class Database {
 
   private connection(): Promise<IDBPDatabase<Schema>> {
     if (this.closed) return Promise.reject(new StoreError("DATABASE_CLOSED", `store "${this.name}" was closed`, { retryable: false }));
-    this.opening ??= this.open().catch((e) => {
+    this.opening ??= this.openWithRetry().catch((e) => {
       this.opening = undefined;
       throw e;
     });
     return this.opening;
+  }
+
+  /**
+   * Opening right after the browser dropped the connection (site data cleared, backing store
+   * reset) can abort or fail with UnknownError while the browser is still tearing down; a short
+   * retry gets through. Errors that will not change (newer schema, blocked upgrade) are not retried.
+   */
+  private async openWithRetry(): Promise<IDBPDatabase<Schema>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.open();
+      } catch (e) {
+        if (attempt >= OPEN_ATTEMPTS || !isStoreError(e, "DATABASE_CLOSED") || !e.retryable || this.closed) throw e;
+        await new Promise((r) => setTimeout(r, 50 * attempt));
+      }
+    }
   }
 
   private open(): Promise<IDBPDatabase<Schema>> {
