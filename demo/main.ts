@@ -35,13 +35,14 @@ showNetwork();
 /** In the built app a service worker caches every file, so the demo loads with the network off. */
 async function enableOffline(): Promise<void> {
   const badge = $("offline-badge");
-  if (!import.meta.env.PROD || !("serviceWorker" in navigator)) {
+  const script = document.querySelector<HTMLMetaElement>('meta[name="service-worker"]')?.content;
+  if (!script || !("serviceWorker" in navigator)) {
     badge.textContent = "Works offline (in the built app)";
     badge.title = "Offline support comes from the service worker of the built app: npm run build in demo, then preview.";
     return;
   }
   badge.textContent = "Preparing offline use…";
-  await navigator.serviceWorker.register("./sw.js");
+  await navigator.serviceWorker.register(script);
   await navigator.serviceWorker.ready;
   badge.textContent = "✓ Works offline";
   badge.title = "Every file of this app is cached; it loads and runs with the network off.";

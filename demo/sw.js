@@ -30,10 +30,11 @@ self.addEventListener("fetch", (event) => {
   if (request.mode === "navigate") {
     // Network first for the page, so a new deploy shows up; the cached page when offline.
     event.respondWith(
-      fetch(request).catch(() => caches.open(CACHE).then((cache) => cache.match("./").then((hit) => hit ?? Response.error()))),
+      fetch(request).catch(() => caches.open(CACHE).then((cache) => cache.match("./", { ignoreVary: true }).then((hit) => hit ?? Response.error()))),
     );
     return;
   }
-  // Built files have hashed names: a cached copy is never stale.
-  event.respondWith(caches.match(request).then((hit) => hit ?? fetch(request)));
+  // Built files have hashed names: a cached copy is never stale. ignoreVary: servers answer with
+  // `Vary: Origin`, and a module script's request carries an Origin the install request did not.
+  event.respondWith(caches.match(request, { ignoreVary: true }).then((hit) => hit ?? fetch(request)));
 });

@@ -32,6 +32,8 @@ function serviceWorker(): Plugin {
         .replace("self.__VERSION__", JSON.stringify(version));
       this.emitFile({ type: "asset", fileName: "sw.js", source });
     },
+    // The page registers the service worker only where this tag says the build has one.
+    transformIndexHtml: () => [{ tag: "meta", attrs: { name: "service-worker", content: "./sw.js" }, injectTo: "head" }],
   };
 }
 

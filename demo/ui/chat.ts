@@ -1,6 +1,6 @@
 import type { AIMessage, BaseMessage, ToolMessage } from "@langchain/core/messages";
 import type { PendingCall, ThreadView } from "../session";
-import { h } from "./dom";
+import { describeArgs, h } from "./dom";
 
 export interface ChatActions {
   send(text: string): void;
@@ -45,7 +45,7 @@ function renderMessage(message: BaseMessage): HTMLElement {
   return h("div", { class: "msg agent", testid: "msg-agent" }, [
     h("div", { class: "avatar", text: "A", attrs: { "aria-hidden": "true" } }),
     h("div", { class: "bubble" }, [
-      h("div", { text: String(ai.content) }),
+      h("div", { testid: "agent-text", text: String(ai.content) }),
       ...(ai.tool_calls ?? []).map((call) => h("div", { class: "tool-call" }, [h("span", { class: "tool-name", text: call.name }), h("code", { text: describeArgs(call.args) })])),
     ]),
   ]);
@@ -85,10 +85,4 @@ function renderComposer(view: ThreadView, busy: boolean, actions: ChatActions): 
     if (event.key === "Enter" && !event.shiftKey) submit(event);
   });
   return h("form", { class: "composer", on: { submit } }, [input, h("button", { class: "btn primary", text: "Send", testid: "send", attrs: blocked ? { type: "submit", disabled: "" } : { type: "submit" } })]);
-}
-
-function describeArgs(args: Record<string, unknown>): string {
-  return Object.entries(args)
-    .map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`)
-    .join(", ");
 }

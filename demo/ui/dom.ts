@@ -50,3 +50,10 @@ export function formatDay(ms: number): string {
   if (date.toDateString() === today.toDateString()) return formatTime(ms).slice(0, 5);
   return date.toLocaleDateString([], { month: "short", day: "numeric" });
 }
+
+/** A tool call's arguments as one line of text. */
+export function describeArgs(args: Record<string, unknown>): string {
+  return Object.entries(args)
+    .map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .join(", ");
+}

@@ -2,7 +2,7 @@ import type { StateSnapshot } from "@langchain/langgraph/web";
 import type { StoredTurnEvents } from "idb-checkpoint";
 import type { ThreadSummary } from "../session";
 import type { ThreadUsage } from "../storage-usage";
-import { formatBytes, formatTime, h } from "./dom";
+import { describeArgs, formatBytes, formatTime, h } from "./dom";
 
 /** The thread's checkpoints, newest first, each with "Fork from here". */
 export function renderHistory(snapshots: StateSnapshot[], currentId: string | undefined, busy: boolean, fork: (checkpointId: string) => void): HTMLElement {
@@ -12,13 +12,12 @@ export function renderHistory(snapshots: StateSnapshot[], currentId: string | un
     const meta = (snapshot.metadata ?? {}) as { step?: number; source?: string };
     const messages = ((snapshot.values as { messages?: unknown[] })?.messages ?? []).length;
     const isCurrent = id === currentId;
-    const next = snapshot.next.length ? `next: ${snapshot.next.join(", ")}` : "idle";
     list.append(
       h("li", { class: `checkpoint${isCurrent ? " current" : ""}`, testid: "checkpoint", attrs: { "data-checkpoint-id": id, "data-messages": String(messages) } }, [
         h("div", { class: "cp-main" }, [
-          h("span", { class: "cp-step", text: `step ${meta.step ?? "?"}` }),
-          h("span", { class: `cp-source ${meta.source ?? ""}`, text: meta.source ?? "" }),
-          h("span", { class: "cp-next", text: next }),
+          h("span", { class: "cp-step", text: describeCheckpoint(snapshot) }),
+          h("span", { class: `cp-source ${meta.source ?? ""}`, text: meta.source === "update" ? "fork" : (meta.source ?? "") }),
+          h("span", { class: "cp-next", text: `step ${meta.step ?? "?"}` }),
         ]),
         h("div", { class: "cp-sub" }, [
           h("span", { text: `${messages} message${messages === 1 ? "" : "s"} · ${snapshot.createdAt ? formatTime(Date.parse(snapshot.createdAt)) : ""}` }),
@@ -31,6 +30,17 @@ export function renderHistory(snapshots: StateSnapshot[], currentId: string | un
   }
   if (snapshots.length === 0) list.append(h("li", { class: "empty", text: "No checkpoints yet: send a message." }));
   return list;
+}
+
+/** What a person would call this point of the conversation. */
+function describeCheckpoint(snapshot: StateSnapshot): string {
+  const messages = (snapshot.values as { messages?: Array<{ getType?: () => string; name?: string }> })?.messages ?? [];
+  const last = messages[messages.length - 1];
+  const next = snapshot.next[0];
+  if (next === "__start__") return messages.length ? "New message received" : "Thread started";
+  if (next === "tools") return "Waiting for approval";
+  if (next === "agent") return last?.getType?.() === "tool" ? `Tool ${last.name ?? ""} ran` : "Message read";
+  return messages.length ? "Agent replied" : "Empty thread";
 }
 
 /** Every stored turn of the thread with its events, as the EventStore returns them. */
@@ -58,7 +68,7 @@ export function renderTurns(turns: StoredTurnEvents[]): HTMLElement {
 function describeEvent(event: Record<string, unknown>): string {
   const { type: _type, at: _at, ...rest } = event;
   return Object.values(rest)
-    .map((v) => (typeof v === "string" ? v : JSON.stringify(v)))
+    .map((v) => (typeof v === "string" ? v : v && typeof v === "object" ? describeArgs(v as Record<string, unknown>) : String(v)))
     .join(" · ");
 }
 
@@ -81,6 +91,7 @@ export function renderStorage(figures: StorageFigures): HTMLElement {
       h("td", { class: "num", text: u.raw ? `${Math.round((u.stored / u.raw) * 100)}%` : "–" }),
     ]);
   });
+  const total = [...figures.usage.values()].reduce((t, u) => ({ raw: t.raw + u.raw, stored: t.stored + u.stored }), { raw: 0, stored: 0 });
   const est = figures.estimate;
   const quota = est?.quota ?? 0;
   const usage = est?.usage ?? 0;
@@ -88,7 +99,16 @@ export function renderStorage(figures: StorageFigures): HTMLElement {
     h("table", {}, [
       h("thead", {}, [h("tr", {}, ["Thread", "Rows", "Raw", "Stored", "Ratio"].map((c) => h("th", { text: c })))]),
       h("tbody", {}, rows.length ? rows : [h("tr", {}, [h("td", { text: "No threads.", attrs: { colspan: "5" } })])]),
+      h("tfoot", {}, [
+        h("tr", {}, [
+          h("td", { text: "All threads", attrs: { colspan: "2" } }),
+          h("td", { class: "num", text: formatBytes(total.raw) }),
+          h("td", { class: "num", testid: "stored-total", text: formatBytes(total.stored) }),
+          h("td", { class: "num", text: total.raw ? `${Math.round((total.stored / total.raw) * 100)}%` : "–" }),
+        ]),
+      ]),
     ]),
+    h("p", { class: "hint", text: "Raw: the bytes LangGraph serialized and the events appended. Stored: what IndexedDB keeps after compression. Channel values are stored once per version, not once per checkpoint." }),
     h("div", { class: "estimate" }, [
       h("div", { class: "estimate-label" }, [h("span", { text: "This site in the browser" }), h("span", { testid: "estimate", text: est ? `${formatBytes(usage)} of ${formatBytes(quota)}` : "not available" })]),
       h("div", { class: "meter" }, [h("div", { class: "meter-fill", attrs: { style: `width: ${quota ? Math.max(1, Math.min(100, (usage / quota) * 100)) : 0}%` } })]),

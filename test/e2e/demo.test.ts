@@ -1,0 +1,295 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { build, preview, type PreviewServer } from "vite";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright";
+import { chromiumLaunchOptions } from "../chromium";
+
+/**
+ * The demo as a visitor gets it: built with Vite into a temporary folder, served by Vite's
+ * preview server, driven in Chromium. Each test gets a fresh browser context (fresh IndexedDB,
+ * no service worker yet) and fails on any page error or unhandled rejection.
+ */
+const demoRoot = resolve(import.meta.dirname, "../../demo");
+const DB_NAME = "idb-checkpoint-demo";
+
+let outDir: string;
+let server: PreviewServer;
+let baseUrl: string;
+let browser: Browser;
+let contexts: BrowserContext[] = [];
+let problems: string[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const probe = createServer();
+    probe.once("error", fail);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => done(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  outDir = mkdtempSync(join(tmpdir(), "idb-checkpoint-demo-"));
+  const configFile = join(demoRoot, "vite.config.ts");
+  await build({ configFile, logLevel: "warn", build: { outDir, emptyOutDir: true } });
+  server = await preview({ configFile, logLevel: "warn", build: { outDir }, preview: { host: "127.0.0.1", port: await freePort(), strictPort: true } });
+  baseUrl = server.resolvedUrls!.local[0];
+  browser = await chromium.launch(chromiumLaunchOptions());
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+});
+
+afterEach(async () => {
+  for (const context of contexts) {
+    for (const page of context.pages()) {
+      const rejections = await page.evaluate(() => (window as unknown as { __rejections?: string[] }).__rejections ?? []).catch(() => []);
+      problems.push(...rejections.map((r) => `unhandled rejection: ${r}`));
+    }
+    await context.close();
+  }
+  contexts = [];
+  const found = problems;
+  problems = [];
+  expect(found).toEqual([]);
+});
+
+async function newContext(): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  await context.addInitScript(() => {
+    const w = window as unknown as { __rejections: string[] };
+    w.__rejections = [];
+    window.addEventListener("unhandledrejection", (e) => w.__rejections.push(String(e.reason)));
+  });
+  contexts.push(context);
+  return context;
+}
+
+async function openDemo(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage();
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("dialog", (d) => {
+    problems.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+  await page.goto(baseUrl);
+  await page.waitForSelector("body[data-ready=true]");
+  return page;
+}
+
+async function newThread(page: Page): Promise<string> {
+  const before = await page.getByTestId("thread").count();
+  await page.getByTestId("new-thread").click();
+  await expect.poll(() => page.getByTestId("thread").count()).toBe(before + 1);
+  await page.waitForSelector(".thread.active");
+  return (await page.locator(".thread.active").getAttribute("data-thread-id"))!;
+}
+
+/** Sends a message and waits until the agent stops at its approval breakpoint. */
+async function send(page: Page, text: string): Promise<void> {
+  await page.getByTestId("composer").fill(text);
+  await page.getByTestId("composer").press("Enter");
+  await page.getByTestId("approval").waitFor();
+}
+
+async function approve(page: Page): Promise<void> {
+  const replies = await page.getByTestId("msg-agent").count();
+  await page.getByTestId("approve").click();
+  await expect.poll(() => page.getByTestId("msg-agent").count()).toBe(replies + 1);
+  await expect.poll(() => page.getByTestId("approval").count()).toBe(0);
+}
+
+const agentTexts = (page: Page) => page.getByTestId("agent-text").allTextContents();
+const userTexts = (page: Page) => page.getByTestId("msg-user").allTextContents();
+
+/** Rows of every object store of the demo's database, read in the page. */
+function countRows(page: Page, threadId: string): Promise<{ meta: number; events: number; blobs: number; threadRows: number }> {
+  return page.evaluate(
+    ([name, thread]) =>
+      new Promise((done, fail) => {
+        const open = indexedDB.open(name);
+        open.onerror = () => fail(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const tx = db.transaction(["meta", "events", "blobs"], "readonly");
+          const counts = { meta: 0, events: 0, blobs: 0, threadRows: 0 };
+          for (const store of ["meta", "events", "blobs"] as const) {
+            tx.objectStore(store).openCursor().onsuccess = (e) => {
+              const cursor = (e.target as IDBRequest<IDBCursorWithValue | null>).result;
+              if (!cursor) return;
+              counts[store]++;
+              if (JSON.stringify(cursor.key).includes(thread) || JSON.stringify(cursor.value ?? null).includes(thread)) counts.threadRows++;
+              cursor.continue();
+            };
+          }
+          tx.oncomplete = () => {
+            db.close();
+            done(counts);
+          };
+        };
+      }),
+    [DB_NAME, threadId] as const,
+  );
+}
+
+describe("the demo app", () => {
+  it("creates a thread, chats through a tool approval and keeps each turn's events", async () => {
+    const page = await openDemo(await newContext());
+    await newThread(page);
+    await send(page, "What is 6 * 7?");
+    await expect.poll(() => page.getByTestId("approval").textContent()).toContain("calculator");
+    await approve(page);
+    expect(await agentTexts(page)).toEqual(["I can work that out with the calculator: 6 * 7.", "The answer is 42."]);
+
+    await page.getByTestId("tab-events").click();
+    await expect.poll(() => page.getByTestId("turn").count()).toBe(2);
+    expect(await page.locator(".turn .pill").allTextContents()).toEqual(["finished", "finished"]);
+    expect(await page.getByTestId("turns").textContent()).toContain("tool_result");
+
+    // The main view for the README: a second conversation waiting for approval.
+    await send(page, "Remember that the launch is on Friday");
+    await page.getByTestId("tab-history").click();
+    await page.getByTestId("checkpoint").first().waitFor();
+    await page.screenshot({ path: join(demoRoot, "screenshot.png") });
+  });
+
+  it("shows every thread and its exact state after a reload, and approves the pending step there", async () => {
+    const page = await openDemo(await newContext());
+    const first = await newThread(page);
+    await send(page, "What is 2 + 3?");
+    await approve(page);
+    await page.getByTestId("rename-thread").first().click();
+    await page.getByTestId("rename-input").fill("Budget maths");
+    await page.getByTestId("rename-input").press("Enter");
+    await expect.poll(() => page.getByTestId("thread-title").first().textContent()).toContain("Budget maths");
+    const second = await newThread(page);
+    await send(page, "Remember that the cat is called Tom");
+    const messagesBefore = await page.getByTestId("messages").textContent();
+
+    await page.reload();
+    await page.waitForSelector("body[data-ready=true]");
+    const ids = await page.getByTestId("thread").evaluateAll((items) => items.map((i) => i.getAttribute("data-thread-id")));
+    expect(ids.sort()).toEqual([first, second].sort());
+    expect(await page.getByTestId("thread-list").textContent()).toContain("Budget maths");
+    await page.locator(`[data-thread-id="${second}"] [data-testid=thread-title]`).click();
+    await page.getByTestId("approval").waitFor();
+    expect(await page.getByTestId("messages").textContent()).toBe(messagesBefore);
+    expect(await page.getByTestId("composer").isDisabled()).toBe(true);
+
+    await approve(page);
+    expect((await agentTexts(page)).at(-1)).toBe("Saved. This thread has 1 note now.");
+    await page.reload();
+    await page.waitForSelector("body[data-ready=true]");
+    await page.locator(`[data-thread-id="${second}"] [data-testid=thread-title]`).click();
+    await expect.poll(async () => (await agentTexts(page)).at(-1)).toBe("Saved. This thread has 1 note now.");
+    expect(await page.getByTestId("approval").count()).toBe(0);
+  });
+
+  it("forks from an earlier checkpoint and continues from there", async () => {
+    const page = await openDemo(await newContext());
+    await newThread(page);
+    await send(page, "Remember that the launch is on Friday");
+    await approve(page);
+    await send(page, "What is 10 / 4?");
+    await approve(page);
+    expect(await userTexts(page)).toHaveLength(2);
+
+    // Back to the end of the first turn: four messages, nothing pending.
+    await page.getByTestId("tab-history").click();
+    await page.locator('[data-testid=checkpoint][data-messages="4"]:has-text("Agent replied") [data-testid=fork]').click();
+    await expect.poll(() => userTexts(page)).toEqual(["Remember that the launch is on Friday"]);
+    await expect.poll(() => page.locator(".checkpoint.current").textContent()).toContain("fork");
+
+    await send(page, "What do my notes say about the launch?");
+    await approve(page);
+    expect((await agentTexts(page)).at(-1)).toBe('From your notes: "the launch is on Friday".');
+    expect(await userTexts(page)).toEqual(["Remember that the launch is on Friday", "What do my notes say about the launch?"]);
+  });
+
+  it("deletes a thread and leaves no row of it in IndexedDB", async () => {
+    const page = await openDemo(await newContext());
+    const id = await newThread(page);
+    await send(page, "What is 1 + 1?");
+    await approve(page);
+    const before = await countRows(page, id);
+    expect(before.threadRows).toBeGreaterThan(0);
+    expect(before.blobs).toBeGreaterThan(0);
+
+    await page.getByTestId("delete-thread").click();
+    await page.getByTestId("delete-thread").click(); // the confirming second click
+    await expect.poll(() => page.getByTestId("thread").count()).toBe(0);
+    expect(await countRows(page, id)).toEqual({ meta: 0, events: 0, blobs: 0, threadRows: 0 });
+    await page.reload();
+    await page.waitForSelector("body[data-ready=true]");
+    expect(await page.getByTestId("thread").count()).toBe(0);
+  });
+
+  it("keeps two tabs on the same thread in step within a second", async () => {
+    const context = await newContext();
+    const a = await openDemo(context);
+    const b = await openDemo(context);
+    const id = await newThread(a);
+    await expect.poll(() => b.locator(`[data-thread-id="${id}"]`).count(), { timeout: 1000 }).toBe(1);
+    await b.locator(`[data-thread-id="${id}"] [data-testid=thread-title]`).click();
+
+    await send(a, "What is 9 * 9?");
+    await expect.poll(() => b.getByTestId("approval").count(), { timeout: 1000 }).toBe(1);
+    await b.getByTestId("approve").click();
+    await expect.poll(async () => (await agentTexts(b)).at(-1)).toBe("The answer is 81.");
+    await expect.poll(async () => (await agentTexts(a)).at(-1), { timeout: 1000 }).toBe("The answer is 81.");
+    expect(await a.getByTestId("approval").count()).toBe(0);
+  });
+
+  it("loads and works with the network off after one visit, and says so", async () => {
+    const context = await newContext();
+    const page = await openDemo(context);
+    await expect.poll(() => page.getByTestId("offline-badge").textContent(), { timeout: 30_000 }).toBe("✓ Works offline");
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await newThread(page);
+    await send(page, "What is 3 * 3?");
+    await approve(page);
+
+    await context.setOffline(true);
+    await page.reload();
+    await page.waitForSelector("body[data-ready=true]");
+    expect(await page.locator("#network").textContent()).toContain("Offline");
+    expect((await agentTexts(page)).at(-1)).toBe("The answer is 9.");
+    await send(page, "What is 4 * 4?");
+    await approve(page);
+    expect((await agentTexts(page)).at(-1)).toBe("The answer is 16.");
+  });
+
+  it("shows an HTML-injection message as text and runs no script", async () => {
+    const page = await openDemo(await newContext());
+    await newThread(page);
+    const attack = `<img src=x onerror="window.__xss=1;alert(1)">`;
+    await send(page, `Remember ${attack}`);
+    await approve(page);
+    expect(await userTexts(page)).toEqual([`Remember ${attack}`]);
+    await page.getByTestId("tab-events").click();
+    await page.getByTestId("turn").first().waitFor();
+    expect(await page.getByTestId("turns").textContent()).toContain(attack);
+    expect(await page.locator("img").count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+  });
+
+  it("shows a visible error instead of a blank page when the store cannot start", async () => {
+    const context = await newContext();
+    // The store's worker cannot load: openStore rejects, and the page must say so.
+    await context.route(/\/assets\/main-[^/]*\.js$/, (route) => route.abort());
+    const page = await context.newPage();
+    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    await page.goto(baseUrl);
+    await page.getByTestId("error-banner").waitFor({ state: "visible" });
+    expect(await page.getByTestId("error-banner").textContent()).toMatch(/\S/);
+    expect(await page.getByTestId("chat-title").textContent()).toBe("Storage unavailable");
+  });
+});
