@@ -23,7 +23,7 @@ export class App {
 
   constructor(
     private readonly session: Session,
-    private readonly root: { sidebar: HTMLElement; chat: HTMLElement; title: HTMLElement; panel: HTMLElement; tabs: HTMLElement },
+    private readonly root: { sidebar: HTMLElement; chat: HTMLElement; title: HTMLElement; subtitle: HTMLElement; panel: HTMLElement; tabs: HTMLElement },
     private readonly reportError: (error: unknown) => void,
   ) {
     this.channel = new BroadcastChannel(`${session.store.name}:changes`);
@@ -46,6 +46,7 @@ export class App {
     replaceChildren(this.root.sidebar, renderSidebar(this.threads, this.selected, this));
     const thread = this.threads.find((t) => t.id === this.selected);
     this.root.title.textContent = thread?.title ?? "No conversation";
+    this.root.subtitle.textContent = this.view ? describeThread(this.view) : "";
     if (thread && this.view) replaceChildren(this.root.chat, renderChat(this.view, this.busy, this.chatActions(thread.id)));
     else replaceChildren(this.root.chat, [renderEmpty(() => this.create())]);
     await this.drawPanel();
@@ -127,6 +128,13 @@ export class App {
       await this.refresh();
     }
   }
+}
+
+function describeThread(view: ThreadView): string {
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const parts = [plural(view.messages.length, "message"), plural(view.notes.length, "note")];
+  if (view.pending) parts.push("waiting for your approval");
+  return parts.join(" · ");
 }
 
 function renderEmpty(create: () => void): HTMLElement {

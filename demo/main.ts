@@ -65,7 +65,7 @@ async function start(): Promise<void> {
     $("chat-title").textContent = "Storage unavailable";
     return;
   }
-  const app = new App(session, { sidebar: $("sidebar"), chat: $("chat"), title: $("chat-title"), panel: $("panel"), tabs: $("tabs") }, reportError);
+  const app = new App(session, { sidebar: $("sidebar"), chat: $("chat"), title: $("chat-title"), subtitle: $("chat-sub"), panel: $("panel"), tabs: $("tabs") }, reportError);
   for (const button of $("tabs").querySelectorAll<HTMLButtonElement>("button")) {
     button.addEventListener("click", () => app.showTab(button.dataset.tab as "history" | "events" | "storage"));
   }

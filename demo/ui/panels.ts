@@ -16,7 +16,7 @@ export function renderHistory(snapshots: StateSnapshot[], currentId: string | un
       h("li", { class: `checkpoint${isCurrent ? " current" : ""}`, testid: "checkpoint", attrs: { "data-checkpoint-id": id, "data-messages": String(messages) } }, [
         h("div", { class: "cp-main" }, [
           h("span", { class: "cp-step", text: describeCheckpoint(snapshot) }),
-          h("span", { class: `cp-source ${meta.source ?? ""}`, text: meta.source === "update" ? "fork" : (meta.source ?? "") }),
+          meta.source === "input" || meta.source === "update" ? h("span", { class: `cp-source ${meta.source}`, text: meta.source === "update" ? "fork" : "input" }) : null,
           h("span", { class: "cp-next", text: `step ${meta.step ?? "?"}` }),
         ]),
         h("div", { class: "cp-sub" }, [
@@ -37,7 +37,7 @@ function describeCheckpoint(snapshot: StateSnapshot): string {
   const messages = (snapshot.values as { messages?: Array<{ getType?: () => string; name?: string }> })?.messages ?? [];
   const last = messages[messages.length - 1];
   const next = snapshot.next[0];
-  if (next === "__start__") return messages.length ? "New message received" : "Thread started";
+  if (next === "__start__") return messages.length ? "Message received" : "Thread started";
   if (next === "tools") return "Waiting for approval";
   if (next === "agent") return last?.getType?.() === "tool" ? `Tool ${last.name ?? ""} ran` : "Message read";
   return messages.length ? "Agent replied" : "Empty thread";

@@ -93,6 +93,14 @@ async function newThread(page: Page): Promise<string> {
   return (await page.locator(".thread.active").getAttribute("data-thread-id"))!;
 }
 
+/** Renames the selected thread in place. */
+async function rename(page: Page, title: string): Promise<void> {
+  await page.locator(".thread.active [data-testid=rename-thread]").click();
+  await page.getByTestId("rename-input").fill(title);
+  await page.getByTestId("rename-input").press("Enter");
+  await expect.poll(() => page.getByTestId("chat-title").textContent()).toBe(title);
+}
+
 /** Sends a message and waits until the agent stops at its approval breakpoint. */
 async function send(page: Page, text: string): Promise<void> {
   await page.getByTestId("composer").fill(text);
@@ -144,6 +152,9 @@ describe("the demo app", () => {
   it("creates a thread, chats through a tool approval and keeps each turn's events", async () => {
     const page = await openDemo(await newContext());
     await newThread(page);
+    await rename(page, "Weekend errands");
+    await newThread(page);
+    await rename(page, "Launch planning");
     await send(page, "What is 6 * 7?");
     await expect.poll(() => page.getByTestId("approval").textContent()).toContain("calculator");
     await approve(page);
@@ -166,10 +177,7 @@ describe("the demo app", () => {
     const first = await newThread(page);
     await send(page, "What is 2 + 3?");
     await approve(page);
-    await page.getByTestId("rename-thread").first().click();
-    await page.getByTestId("rename-input").fill("Budget maths");
-    await page.getByTestId("rename-input").press("Enter");
-    await expect.poll(() => page.getByTestId("thread-title").first().textContent()).toContain("Budget maths");
+    await rename(page, "Budget maths");
     const second = await newThread(page);
     await send(page, "Remember that the cat is called Tom");
     const messagesBefore = await page.getByTestId("messages").textContent();
