@@ -226,6 +226,10 @@ describe("the demo app", () => {
     const page = await openDemo(await newContext());
     const id = await newThread(page);
     await send(page, "What is 1 + 1?");
+    await page.getByTestId("decline").click();
+    await expect.poll(async () => (await agentTexts(page)).at(-1)).toBe("Understood, I did not run calculator. You declined this step.");
+    expect(await page.getByTestId("tool-result").textContent()).toContain("declined");
+    await send(page, "Remember that deleting leaves nothing");
     await approve(page);
     const before = await countRows(page, id);
     expect(before.threadRows).toBeGreaterThan(0);
