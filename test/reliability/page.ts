@@ -1,0 +1,84 @@
+import { openStore, isStoreError, ERROR_CODES, type Store } from "../../src/index";
+
+/**
+ * The page the Playwright reliability tests drive: the library's public entry, and small helpers
+ * that report outcomes as plain data (Playwright can only carry plain data back to Node).
+ */
+
+/** A call's result: `value` when ok, else the StoreError's code (or "raw <name>" for anything else). */
+export interface Outcome {
+  ok: boolean;
+  value?: unknown;
+  code?: string;
+  retryable?: boolean;
+  message?: string;
+}
+
+async function outcome(p: Promise<unknown>): Promise<Outcome> {
+  try {
+    return { ok: true, value: await p };
+  } catch (e) {
+    if (isStoreError(e) && ERROR_CODES.includes(e.code)) return { ok: false, code: e.code, retryable: e.retryable, message: e.message };
+    const err = e as { name?: string; message?: string };
+    return { ok: false, code: `raw ${err?.name}`, message: String(err?.message ?? e) };
+  }
+}
+
+/** Rows per object store of database `name`, read with raw IndexedDB (no upgrade). */
+async function rows(name: string): Promise<Record<string, number>> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const req = indexedDB.open(name);
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+  try {
+    const names = Array.from(db.objectStoreNames);
+    const tx = db.transaction(names, "readonly");
+    const counts: Record<string, number> = {};
+    for (const n of names) {
+      counts[n] = await new Promise<number>((resolve, reject) => {
+        const req = tx.objectStore(n).count();
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+    }
+    return counts;
+  } finally {
+    db.close();
+  }
+}
+
+const harness = {
+  rows,
+  openStore,
+  outcome,
+  stores: new Map<string, Store>(),
+  async open(name: string, options: Record<string, unknown> = {}): Promise<void> {
+    harness.stores.set(name, await openStore({ name, ...options }));
+  },
+  store(name: string): Store {
+    const s = harness.stores.get(name);
+    if (!s) throw new Error(`store ${name} is not open in this page`);
+    return s;
+  },
+  bytes(size: number, seed: number): Uint8Array {
+    const b = new Uint8Array(size);
+    let x = seed * 2654435761 + 1;
+    for (let i = 0; i < size; i++) {
+      x = (x ^ (x << 13)) >>> 0;
+      x = (x ^ (x >>> 17)) >>> 0;
+      x = (x ^ (x << 5)) >>> 0;
+      b[i] = x & 0xff;
+    }
+    return b;
+  },
+};
+
+export type Harness = typeof harness;
+declare global {
+  interface Window {
+    rel: Harness;
+  }
+}
+window.rel = harness;
+document.title = "ready";
