@@ -1,0 +1,226 @@
+import { describe, expect, it } from "vitest";
+// fake-indexeddb's globals: the database module opens through the global factory and key ranges.
+import "fake-indexeddb/auto";
+import { deflateSync } from "fflate";
+import { Database } from "../../worker/db";
+import { Payloads, type PayloadRef } from "../../worker/payload";
+import { chunk } from "../../worker/chunker";
+import { isStoreError } from "../../src/errors";
+
+let n = 0;
+
+async function setup(options: ConstructorParameters<typeof Payloads>[0] = {}) {
+  const db = new Database({ name: `payload-${++n}` });
+  await db.ready();
+  return { db, payloads: new Payloads(options) };
+}
+
+async function save(db: Database, payloads: Payloads, bytes: Uint8Array): Promise<PayloadRef> {
+  const encoded = await payloads.encode(bytes);
+  return db.write(["blobs"], (tx) => payloads.put(tx, encoded));
+}
+
+const load = (db: Database, payloads: Payloads, ref: PayloadRef) => db.read(["blobs"], (tx) => payloads.get(tx, ref));
+const release = (db: Database, payloads: Payloads, ...refs: PayloadRef[]) =>
+  db.write(["blobs"], async (tx) => {
+    await Promise.all(refs.map((r) => payloads.release(tx, r)));
+  });
+
+async function rows(db: Database): Promise<Map<string, any>> {
+  return db.read(["blobs"], async (tx) => {
+    const store = tx.objectStore("blobs");
+    const [keys, values] = await Promise.all([store.getAllKeys(), store.getAll()]);
+    return new Map(keys.map((k, i) => [k as string, values[i]]));
+  });
+}
+
+/** Raw bytes held by chunk rows. */
+async function chunkBytes(db: Database): Promise<number> {
+  let total = 0;
+  for (const [k, v] of await rows(db)) if (k.startsWith("c:")) total += v.raw;
+  return total;
+}
+
+/** Text-like bytes from a seeded generator: words from a fixed vocabulary, compressible like chat. */
+function text(size: number, seed = 1): Uint8Array {
+  let s = seed;
+  const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const words = Array.from({ length: 3000 }, () => Array.from({ length: 2 + Math.floor(rnd() * 8) }, () => String.fromCharCode(97 + Math.floor(rnd() * 26))).join(""));
+  const parts: string[] = [];
+  let len = 0;
+  while (len < size) {
+    const w = words[Math.floor(rnd() * words.length)];
+    parts.push(w);
+    len += w.length + 1;
+  }
+  return new TextEncoder().encode(parts.join(" ")).slice(0, size);
+}
+
+const MiB = 1024 * 1024;
+
+async function expectCode(p: Promise<unknown>, code: "INTEGRITY" | "PAYLOAD_TOO_LARGE") {
+  const e = await p.then(
+    () => undefined,
+    (err) => err,
+  );
+  expect(isStoreError(e, code), `expected ${code}, got ${String(e)}`).toBe(true);
+}
+
+describe("payload chunking", () => {
+  it("returns the same bytes for empty, small, boundary-sized, large and repetitive payloads", async () => {
+    const { db, payloads } = await setup();
+    const random = new Uint8Array(300_000);
+    for (let i = 0; i < random.length; i += 65536) crypto.getRandomValues(random.subarray(i, i + 65536));
+    const cases = [new Uint8Array(0), text(1), text(4096), text(4097), text(MiB), random, new Uint8Array(MiB / 2)];
+    for (const bytes of cases) {
+      const ref = await save(db, payloads, bytes);
+      expect(ref.size).toBe(bytes.length);
+      expect(await load(db, new Payloads(), ref)).toEqual(bytes);
+      expect(await load(db, payloads, ref)).toEqual(bytes);
+    }
+  });
+
+  it("keeps a payload of up to one chunk as a single row", async () => {
+    const { db, payloads } = await setup();
+    await save(db, payloads, text(4096));
+    expect([...(await rows(db)).keys()].filter((k) => !k.startsWith("c:") && !k.startsWith("r:"))).toHaveLength(1);
+    expect(await rows(db)).toHaveProperty("size", 1);
+  });
+
+  it("stores about 10% new when the last 10% of a 1 MiB state changed", async () => {
+    const { db, payloads } = await setup();
+    const v1 = text(MiB, 1);
+    await save(db, payloads, v1);
+    const before = await chunkBytes(db);
+    expect(before).toBe(MiB);
+    const v2 = v1.slice();
+    v2.set(text(MiB / 10, 2), MiB - MiB / 10);
+    const ref2 = await save(db, payloads, v2);
+    const added = (await chunkBytes(db)) - before;
+    expect(added).toBeGreaterThanOrEqual(MiB / 10);
+    expect(added).toBeLessThan(MiB * 0.13);
+    expect(await load(db, new Payloads(), ref2)).toEqual(v2);
+  });
+
+  it("shares every chunk but the ones around an edit in the middle", async () => {
+    const { db, payloads } = await setup();
+    const v1 = text(MiB, 3);
+    await save(db, payloads, v1);
+    const before = await chunkBytes(db);
+    // An insertion shifts everything after it: chunk boundaries must follow the content.
+    const v2 = new Uint8Array(MiB + 100);
+    v2.set(v1.subarray(0, MiB / 2));
+    v2.set(text(100, 4), MiB / 2);
+    v2.set(v1.subarray(MiB / 2), MiB / 2 + 100);
+    const ref2 = await save(db, payloads, v2);
+    const added = (await chunkBytes(db)) - before;
+    expect(added).toBeLessThan(40 * 1024);
+    expect(await load(db, new Payloads(), ref2)).toEqual(v2);
+  });
+
+  it("frees exactly the chunks no payload refers to, down to zero rows", async () => {
+    const { db, payloads } = await setup();
+    const v1 = text(MiB / 2, 5);
+    const v2 = v1.slice();
+    v2.set(text(20_000, 6), 100_000);
+    const v3 = new Uint8Array([...v2, ...text(30_000, 7)]);
+    const [r1, r2, r3, r1again] = [
+      await save(db, payloads, v1),
+      await save(db, payloads, v2),
+      await save(db, payloads, v3),
+      await save(db, payloads, v1),
+    ];
+    const full = (await rows(db)).size;
+    await release(db, payloads, r1);
+    // v1 is still stored once more: nothing of its chunks may go.
+    expect((await rows(db)).size).toBe(full - 1);
+    for (const [ref, bytes] of [[r1again, v1], [r2, v2], [r3, v3]] as const) expect(await load(db, new Payloads(), ref)).toEqual(bytes);
+    await release(db, payloads, r2);
+    expect(await load(db, new Payloads(), r3)).toEqual(v3);
+    expect(await load(db, new Payloads(), r1again)).toEqual(v1);
+    // Two releases of payloads sharing chunks, in parallel in one transaction.
+    await release(db, payloads, r3, r1again);
+    expect((await rows(db)).size).toBe(0);
+  });
+
+  it("counts a chunk that repeats inside one payload once per occurrence", async () => {
+    const { db, payloads } = await setup();
+    const zeros = new Uint8Array(MiB);
+    const [a, b] = [await save(db, payloads, zeros), await save(db, payloads, zeros)];
+    await release(db, payloads, a);
+    expect(await load(db, new Payloads(), b)).toEqual(zeros);
+    await release(db, payloads, b);
+    expect((await rows(db)).size).toBe(0);
+  });
+
+  it("keeps two different chunks apart when they share a content name", async () => {
+    const { db, payloads } = await setup();
+    const bytes = text(100_000, 8);
+    const name = chunk(bytes, payloads.chunkParams)[0].name;
+    // Another chunk already stored under that name: same name, other length and CRC.
+    await db.write(["blobs"], async (tx) => {
+      const other = text(5000, 9);
+      await tx.objectStore("blobs").put({ codec: 0, raw: other.length, crc: 1, data: other }, `c:${name}`);
+      await tx.objectStore("blobs").put({ refs: 1, raw: other.length, crc: 1 }, `r:${name}`);
+    });
+    const ref = await save(db, payloads, bytes);
+    expect(await load(db, new Payloads(), ref)).toEqual(bytes);
+    expect((await rows(db)).has(`c:${name}~1`)).toBe(true);
+    await release(db, payloads, ref);
+    expect([...(await rows(db)).keys()].sort()).toEqual([`c:${name}`, `r:${name}`]);
+  });
+
+  it("stores a chunk raw when the worker wrongly believed it stored", async () => {
+    const { db, payloads } = await setup();
+    const bytes = text(200_000, 10);
+    await release(db, payloads, await save(db, payloads, bytes));
+    // Another tab could have freed the chunks too; this worker still knows their names.
+    const ref = await save(db, payloads, bytes);
+    expect(await load(db, new Payloads(), ref)).toEqual(bytes);
+  });
+
+  it("rejects with INTEGRITY when a stored chunk was altered", async () => {
+    const { db, payloads } = await setup();
+    const bytes = text(200_000, 11);
+    const ref = await save(db, payloads, bytes);
+    const key = [...(await rows(db)).keys()].find((k) => k.startsWith("c:"))!;
+    await db.write(["blobs"], async (tx) => {
+      const row = (await tx.objectStore("blobs").get(key)) as { data: Uint8Array };
+      row.data[Math.floor(row.data.length / 2)] ^= 0x55;
+      await tx.objectStore("blobs").put(row, key);
+    });
+    await expectCode(load(db, new Payloads(), ref), "INTEGRITY");
+  });
+
+  it("rejects with INTEGRITY when a chunk is missing or the chunk list was reordered", async () => {
+    const { db, payloads } = await setup();
+    const bytes = text(200_000, 12);
+    const ref = await save(db, payloads, bytes);
+    const manifest = (await rows(db)).get(ref.id);
+    await db.write(["blobs"], (tx) => tx.objectStore("blobs").put({ ...manifest, parts: [...manifest.parts].reverse() }, ref.id));
+    await expectCode(load(db, new Payloads(), ref), "INTEGRITY");
+    await db.write(["blobs"], (tx) => tx.objectStore("blobs").delete(`c:${manifest.parts[1][0]}`));
+    await db.write(["blobs"], (tx) => tx.objectStore("blobs").put(manifest, ref.id));
+    await expectCode(load(db, new Payloads(), ref), "INTEGRITY");
+  });
+
+  it("rejects a decompression bomb without inflating it", async () => {
+    const { db, payloads } = await setup({ maxBytes: 2 * MiB });
+    const ref = await save(db, payloads, text(200_000, 13));
+    const manifest = (await rows(db)).get(ref.id);
+    // A chunk whose stream inflates to 64 MiB while its rows say a few KiB: cut off, then INTEGRITY.
+    const [key, raw, crc] = manifest.parts[0];
+    const bomb = deflateSync(new Uint8Array(64 * MiB));
+    await db.write(["blobs"], (tx) => tx.objectStore("blobs").put({ codec: 1, raw, crc, data: bomb }, `c:${key}`));
+    await expectCode(load(db, new Payloads({ maxBytes: 2 * MiB }), ref), "INTEGRITY");
+    // A payload that claims more than the limit is refused before anything is allocated.
+    const huge = { ...manifest, raw: 1 << 30, parts: [[key, 1 << 30, crc]] };
+    await db.write(["blobs"], (tx) => tx.objectStore("blobs").put(huge, ref.id));
+    await expectCode(load(db, payloads, { id: ref.id, size: 1 << 30 }), "PAYLOAD_TOO_LARGE");
+  });
+
+  it("refuses to encode a payload over the limit", async () => {
+    const { payloads } = await setup({ maxBytes: 1000 });
+    await expectCode(payloads.encode(new Uint8Array(1001)), "PAYLOAD_TOO_LARGE");
+  });
+});
