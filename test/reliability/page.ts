@@ -1,4 +1,5 @@
 import { openStore, isStoreError, ERROR_CODES, type Store } from "../../src/index";
+import * as crash from "./crash-writer";
 
 /**
  * The page the Playwright reliability tests drive: the library's public entry, and small helpers
@@ -49,6 +50,8 @@ async function rows(name: string): Promise<Record<string, number>> {
 }
 
 const harness = {
+  /** Plays the app in the crash tests. */
+  crash,
   rows,
   openStore,
   outcome,
