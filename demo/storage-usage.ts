@@ -2,7 +2,8 @@
  * How many bytes each thread takes in IndexedDB, raw versus stored. The library's API speaks of
  * raw sizes only, so this panel reads the database itself, read-only, through its own short-lived
  * connection: a row belongs to a thread when its key names the thread, and a payload reference
- * inside a row ({ id, size }) points at a row of `blobs` whose stored bytes are counted.
+ * inside a row ({ id, size }) points at a row of `blobs`: the payload whole, or a list of
+ * content-defined chunks, each stored once however many payloads share it.
  */
 
 export interface ThreadUsage {
@@ -41,13 +42,20 @@ export async function measureThreads(dbName: string, threadIds: string[]): Promi
         tally.stored += inline;
       });
     }
-    const blobs = tx.objectStore("blobs");
+    const blobs = await readBlobs(tx.objectStore("blobs"));
     for (const [owner, tally] of tallies) {
+      // A chunk shared by several payloads of the thread is stored once, so it counts once.
+      const chunksSeen = new Set<string>();
       for (const ref of tally.refs) {
-        const row = (await request(blobs.get(ref.id))) as { data?: Uint8Array } | undefined;
+        const row = blobs.rows.get(ref.id);
         if (!row) continue;
         tally.raw += ref.size;
-        tally.stored += row.data?.byteLength ?? 0;
+        if (row.data instanceof Uint8Array) tally.stored += row.data.byteLength;
+        for (const [key] of Array.isArray(row.parts) ? row.parts : []) {
+          if (chunksSeen.has(key)) continue;
+          chunksSeen.add(key);
+          tally.stored += blobs.chunkBytes.get(key) ?? 0;
+        }
       }
       result.set(owner, { rows: tally.rows, raw: tally.raw, stored: tally.stored });
     }
@@ -55,6 +63,27 @@ export async function measureThreads(dbName: string, threadIds: string[]): Promi
   } finally {
     db.close();
   }
+}
+
+interface BlobRow {
+  /** A payload kept whole, or one chunk. */
+  data?: Uint8Array;
+  /** A payload kept as content-defined chunks: [chunk key, raw length, crc] each. */
+  parts?: Array<[string, number, number]>;
+}
+
+/** Every row of `blobs`, and the stored size of each chunk by its key (row keys are "<kind>:<key>"). */
+async function readBlobs(store: IDBObjectStore): Promise<{ rows: Map<string, BlobRow>; chunkBytes: Map<string, number> }> {
+  const [keys, values] = await Promise.all([request(store.getAllKeys()), request(store.getAll())]);
+  const rows = new Map<string, BlobRow>();
+  const chunkBytes = new Map<string, number>();
+  keys.forEach((key, i) => {
+    if (typeof key !== "string") return;
+    const row = values[i] as BlobRow;
+    rows.set(key, row);
+    if (row?.data instanceof Uint8Array && key.includes(":")) chunkBytes.set(key.slice(key.indexOf(":") + 1), row.data.byteLength);
+  });
+  return { rows, chunkBytes };
 }
 
 /** Approximate inline size of a row's value; collects the payload references it holds. */

@@ -83,7 +83,7 @@ export interface StorageFigures {
 export function renderStorage(figures: StorageFigures): HTMLElement {
   const rows = figures.threads.map((t) => {
     const u = figures.usage.get(t.id) ?? { rows: 0, raw: 0, stored: 0 };
-    return h("tr", { testid: "usage-row" }, [
+    return h("tr", { testid: "usage-row", attrs: { "data-raw": String(u.raw), "data-stored": String(u.stored) } }, [
       h("td", { class: "name", text: t.title }),
       h("td", { class: "num", text: String(u.rows) }),
       h("td", { class: "num", text: formatBytes(u.raw) }),

@@ -165,6 +165,15 @@ describe("the demo app", () => {
     expect(await page.locator(".turn .pill").allTextContents()).toEqual(["finished", "finished"]);
     expect(await page.getByTestId("turns").textContent()).toContain("tool_result");
 
+    await page.getByTestId("tab-storage").click();
+    await expect.poll(() => page.getByTestId("usage-row").count()).toBe(2);
+    const row = page.getByTestId("usage-row").filter({ hasText: "Launch planning" });
+    const raw = Number(await row.getAttribute("data-raw"));
+    const stored = Number(await row.getAttribute("data-stored"));
+    expect(stored).toBeGreaterThan(0);
+    expect(stored).toBeLessThan(raw);
+    expect(await page.getByTestId("estimate").textContent()).toMatch(/\d.* of \d/);
+
     // The main view for the README: a second conversation waiting for approval.
     await send(page, "Remember that the launch is on Friday");
     await page.getByTestId("tab-history").click();
