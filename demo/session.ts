@@ -1,6 +1,6 @@
 import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import type { StateSnapshot } from "@langchain/langgraph/web";
-import { openStore, type Store, type StoredTurnEvents } from "idb-checkpoint";
+import { isStoreError, openStore, type Store, type StoredTurnEvents } from "idb-checkpoint";
 import { IndexedDBSaver } from "idb-checkpoint/langgraph";
 import { APPROVAL_NODE, buildAgent, declined, type Agent, type AgentValues } from "./agent";
 
@@ -46,12 +46,18 @@ export class Session {
   async listThreads(): Promise<ThreadSummary[]> {
     const ids = await this.store.threads.listThreads();
     const threads = await Promise.all(
-      ids.map(async (id) => {
-        const { meta } = await this.store.threads.loadLatest(id);
-        return { id, title: String(meta.metadata.title ?? "Untitled"), updatedAt: Number(meta.metadata.updatedAt ?? meta.createdAt) };
+      ids.map(async (id): Promise<ThreadSummary | undefined> => {
+        try {
+          const { meta } = await this.store.threads.loadLatest(id);
+          return { id, title: String(meta.metadata.title ?? "Untitled"), updatedAt: Number(meta.metadata.updatedAt ?? meta.createdAt) };
+        } catch (e) {
+          // Another tab deleted the thread between the two reads.
+          if (isStoreError(e, "NOT_FOUND")) return undefined;
+          throw e;
+        }
       }),
     );
-    return threads.sort((a, b) => b.updatedAt - a.updatedAt);
+    return threads.filter((t): t is ThreadSummary => t !== undefined).sort((a, b) => b.updatedAt - a.updatedAt);
   }
 
   async createThread(title: string): Promise<string> {
