@@ -36,6 +36,11 @@ export interface PayloadRef {
   id: string;
   /** Raw length in bytes. */
   size: number;
+  /**
+   * CRC-32 of the raw bytes. Binds the reference to its row: rows swapped behind the library's
+   * back are each internally consistent, and only this tells them apart. Absent in older refs.
+   */
+  crc?: number;
 }
 
 /** A payload made ready for writing; opaque to the stores. */
@@ -151,22 +156,28 @@ export class Payloads {
     return this.serial(tx, async () => {
       const id = crypto.randomUUID();
       const blobs = tx.objectStore("blobs");
+      let crc: number;
       if (encoded.row) {
         await blobs.put(encoded.row, id);
+        crc = encoded.row.crc;
       } else if (encoded.chunked) {
         const parts = await this.storeChunks(tx, encoded.chunked.parts);
         const manifest: ManifestRow = { raw: encoded.size, crc: encoded.chunked.crc, parts };
         await blobs.put(manifest, id);
+        crc = manifest.crc;
       } else {
         throw new TypeError("not an encoded payload");
       }
-      return { id, size: encoded.size };
+      return { id, size: encoded.size, crc };
     });
   }
 
   /** Reads only, so it needs no turn in the transaction's queue. */
   async get(tx: ReadTx, ref: PayloadRef): Promise<Uint8Array> {
     const row = (await tx.objectStore("blobs").get(ref.id)) as BlobRow | ManifestRow | undefined;
+    if (ref.crc !== undefined && row && typeof row === "object" && row.crc !== ref.crc) {
+      throw integrity(`payload ${ref.id} is not the one its reference names (checksum differs)`);
+    }
     if (row && typeof row === "object" && Array.isArray((row as ManifestRow).parts)) {
       return this.assemble(tx, row as ManifestRow, ref);
     }
