@@ -98,3 +98,16 @@ export function crc32Combine(crc1: number, crc2: number, len2: number): number {
   for (let k = 0; len2 > 0; k++, len2 = Math.floor(len2 / 2)) if (len2 % 2 === 1) crc1 = gf2Times(ZEROS[k], crc1);
   return (crc1 ^ crc2) >>> 0;
 }
+
+/** A 64-bit name of a string (two multiplicative lanes over its UTF-16 code units). */
+export function nameOfString(s: string): string {
+  let a = 0x811c9dc5 | 0;
+  let b = 0x27d4eb2f | 0;
+  for (let i = 0; i < s.length; i++) {
+    const x = s.charCodeAt(i);
+    a = Math.imul(a ^ x, 0x01000193);
+    b = Math.imul(b + x, 0x9e3779b1);
+    b ^= b >>> 15;
+  }
+  return hex(fmix(a ^ s.length)) + hex(fmix(b));
+}

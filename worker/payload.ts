@@ -4,6 +4,8 @@ import type { ReadTx, WriteTx } from "./db.js";
 import { ChunkCache, LruSet } from "./chunk-cache.js";
 import { crc32, crc32Combine } from "./chunk-hash.js";
 import { chunk, type ChunkParams } from "./chunker.js";
+import { buildTree, type TreeEntry } from "./chunk-tree.js";
+import { CHUNK, checkEntry, integrity, readTree, releaseTree, storeTree, type ChunkRow, type Entry } from "./chunk-store.js";
 
 /**
  * Payload bytes: the only module that knows how state bytes are laid out in the `blobs` store.
@@ -11,23 +13,18 @@ import { chunk, type ChunkParams } from "./chunker.js";
  * CPU work that would hold a transaction open), `put` (encoded bytes in, reference out), `get`
  * (reference in, verified bytes out) and `release`.
  *
- * Layout. A payload of up to one chunk is one row, as it always was. A larger one is split into
- * content-defined chunks (worker/chunker.ts) and stored as a manifest row listing its chunks;
- * every chunk is stored once however many payloads contain it:
- *   <uuid>      single row {codec, raw, crc, data} or manifest {raw, crc, parts: [key, raw, crc][]}
- *   c:<key>     chunk bytes {codec, raw, crc, data}
- *   r:<key>     chunk reference count {refs, raw, crc}, apart from the bytes so counting a
- *               reference never reads or rewrites them
- * <key> is the chunk's 64-bit content name and length; should two different chunks ever share a
- * name, the later one is stored under <key>~1 (~2, ...): a chunk is reused only when length and
- * CRC match too, and every read checks each chunk's CRC and the whole payload's CRC.
+ * Layout. A payload of up to one chunk is one row {codec, raw, crc, data}, as it always was. A
+ * larger one is split into content-defined chunks (worker/chunker.ts) whose list is a tree of
+ * shared nodes (worker/chunk-tree.ts); its own row is {raw, crc, level, kids}, the top of that
+ * tree. Chunks and nodes are stored once however many payloads contain them, with reference
+ * counts (worker/chunk-store.ts), so a new version of a state stores only what changed.
  *
  * What to compress. `encode` runs before the write transaction and cannot see the database, so it
  * compresses every chunk this worker does not know to be stored (an LRU of chunk names it has
- * written or read). The other way, a read transaction to ask which chunks exist, costs one more
- * round trip on every save to spare compression work only in the rare case where the cache is
- * wrong. If it is wrong (another tab freed the chunk), `put` stores that chunk uncompressed: the
- * bytes are right, only a little larger.
+ * written or read). The alternative, a read transaction to ask which chunks exist, costs one more
+ * round trip on every save to spare compression work only when the cache is wrong. When it is
+ * wrong (another tab freed the chunk), `put` stores that chunk uncompressed: the bytes are right,
+ * only larger.
  */
 
 /** What a store keeps in its own rows to find a payload again. Plain data. */
@@ -36,54 +33,23 @@ export interface PayloadRef {
   id: string;
   /** Raw length in bytes. */
   size: number;
-  /**
-   * CRC-32 of the raw bytes. Binds the reference to its row: rows swapped behind the library's
-   * back are each internally consistent, and only this tells them apart. Absent in older refs.
-   */
-  crc?: number;
 }
 
 /** A payload made ready for writing; opaque to the stores. */
 export interface EncodedPayload {
   readonly size: number;
   /** Set for a payload stored as one row. */
-  readonly row?: BlobRow;
-  /** Set for a chunked payload. */
-  readonly chunked?: { crc: number; parts: EncodedChunk[] };
+  readonly row?: ChunkRow;
+  /** Set for a chunked payload: the top of its tree. */
+  readonly tree?: { crc: number; level: number; kids: TreeEntry[] };
 }
-
-interface EncodedChunk {
-  name: string;
-  raw: number;
-  crc: number;
-  /** The chunk's bytes; may be a view of the caller's buffer when `packed` is absent. */
-  bytes: Uint8Array;
-  /** Compressed (or raw when deflate does not gain) row data, when the chunk looked new. */
-  packed?: { codec: 0 | 1; data: Uint8Array };
-}
-
-interface BlobRow {
-  /** 0 = stored raw, 1 = deflate. */
-  codec: 0 | 1;
-  /** Raw length: bounds the inflate buffer, so a tampered row cannot inflate past it. */
-  raw: number;
-  /** CRC-32 of the raw bytes, checked on every read (fflate does not verify deflate streams). */
-  crc: number;
-  data: Uint8Array;
-}
-
-type Part = [key: string, raw: number, crc: number];
 
 interface ManifestRow {
   raw: number;
   crc: number;
-  parts: Part[];
-}
-
-interface RefRow {
-  refs: number;
-  raw: number;
-  crc: number;
+  /** Level of the entries in kids: 0 = chunks. */
+  level: number;
+  kids: Entry[];
 }
 
 export interface PayloadOptions {
@@ -100,15 +66,14 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
 /**
  * Chunk sizes. Small enough that a growing chat state stores little beyond its new messages per
  * version (the last chunk of every version is new), large enough that a 1 MiB state is a few
- * hundred rows. Changing them only costs sharing with what is already stored.
+ * hundred chunks. Changing them only costs sharing with what is already stored.
  */
 export const DEFAULT_CHUNKS: ChunkParams = { min: 1024, avg: 4096, max: 65536 };
 
 /** Below this, deflate's header costs more than it saves. */
 const MIN_COMPRESS_BYTES = 64;
 
-const CHUNK = "c:";
-const REFS = "r:";
+const isManifest = (row: unknown): row is ManifestRow => typeof row === "object" && row !== null && Array.isArray((row as ManifestRow).kids);
 
 export class Payloads {
   readonly maxBytes: number;
@@ -116,9 +81,9 @@ export class Payloads {
   private readonly cache: ChunkCache;
   private readonly known = new LruSet(1 << 16);
   /**
-   * Operations of one transaction run one after another: counting references is read, then
-   * write, and two releases of payloads sharing a chunk (stores release in parallel) would
-   * otherwise both read the same count.
+   * Writes of one transaction run one after another: counting references is read, then write,
+   * and two releases of payloads sharing a chunk (stores release in parallel) would otherwise
+   * both read the same count.
    */
   private readonly queues = new WeakMap<object, Promise<unknown>>();
 
@@ -136,74 +101,55 @@ export class Payloads {
   async encode(bytes: Uint8Array): Promise<EncodedPayload> {
     this.checkSize(bytes);
     if (bytes.length <= this.chunkParams.avg) {
-      // Copy so a caller reusing its buffer cannot change what is stored.
-      const packed = pack(bytes);
-      return { size: bytes.length, row: { ...packed, raw: bytes.length, crc: crc32(bytes) } };
+      return { size: bytes.length, row: { ...pack(bytes), raw: bytes.length, crc: crc32(bytes) } };
     }
     let crc = 0;
-    const parts = chunk(bytes, this.chunkParams).map((c): EncodedChunk => {
+    const chunks = chunk(bytes, this.chunkParams).map((c): TreeEntry => {
       const raw = c.end - c.start;
       crc = crc32Combine(crc, c.crc, raw);
       const view = bytes.subarray(c.start, c.end);
-      const part: EncodedChunk = { name: c.name, raw, crc: c.crc, bytes: view };
-      if (!this.known.has(c.name)) part.packed = pack(view);
-      return part;
+      // Copied (by pack) when it looks new, so a caller reusing its buffer cannot change it.
+      return { name: c.name, raw, crc: c.crc, level: 0, bytes: view, packed: this.known.has(c.name) ? undefined : pack(view) };
     });
-    return { size: bytes.length, chunked: { crc, parts } };
+    return { size: bytes.length, tree: { crc, ...buildTree(chunks) } };
   }
 
   put(tx: WriteTx, encoded: EncodedPayload): Promise<PayloadRef> {
     return this.serial(tx, async () => {
-      const id = crypto.randomUUID();
+      const id = newId();
       const blobs = tx.objectStore("blobs");
-      let crc: number;
       if (encoded.row) {
         await blobs.put(encoded.row, id);
-        crc = encoded.row.crc;
-      } else if (encoded.chunked) {
-        const parts = await this.storeChunks(tx, encoded.chunked.parts);
-        const manifest: ManifestRow = { raw: encoded.size, crc: encoded.chunked.crc, parts };
-        await blobs.put(manifest, id);
-        crc = manifest.crc;
+      } else if (encoded.tree) {
+        const { crc, level, kids } = encoded.tree;
+        const top = await storeTree(tx, kids, (e) => {
+          const packed = e.packed ?? { codec: 0, data: e.bytes!.slice() };
+          return { codec: packed.codec, raw: e.raw, crc: e.crc, data: packed.data };
+        });
+        await blobs.put({ raw: encoded.size, crc, level, kids: top } satisfies ManifestRow, id);
+        for (const c of leaves(kids)) this.known.add(c.name);
       } else {
         throw new TypeError("not an encoded payload");
       }
-      return { id, size: encoded.size, crc };
+      return { id, size: encoded.size };
     });
   }
 
   /** Reads only, so it needs no turn in the transaction's queue. */
   async get(tx: ReadTx, ref: PayloadRef): Promise<Uint8Array> {
-    const row = (await tx.objectStore("blobs").get(ref.id)) as BlobRow | ManifestRow | undefined;
-    if (ref.crc !== undefined && row && typeof row === "object" && row.crc !== ref.crc) {
-      throw integrity(`payload ${ref.id} is not the one its reference names (checksum differs)`);
-    }
-    if (row && typeof row === "object" && Array.isArray((row as ManifestRow).parts)) {
-      return this.assemble(tx, row as ManifestRow, ref);
-    }
-    return this.decodeRow(row as BlobRow | undefined, ref.id, ref.size);
+    const row = (await tx.objectStore("blobs").get(ref.id)) as ChunkRow | ManifestRow | undefined;
+    if (isManifest(row)) return this.assemble(tx, row, ref);
+    return this.decodeRow(row, ref.id, ref.size);
   }
 
-  /** Frees the payload's storage, and each of its chunks no other payload refers to. */
+  /** Frees the payload's storage, and each chunk and node no other payload refers to. */
   release(tx: WriteTx, ref: PayloadRef): Promise<void> {
     return this.serial(tx, async () => {
       const blobs = tx.objectStore("blobs");
-      const row = (await blobs.get(ref.id)) as BlobRow | ManifestRow | undefined;
+      const row = (await blobs.get(ref.id)) as ChunkRow | ManifestRow | undefined;
       await blobs.delete(ref.id);
-      if (!row || typeof row !== "object" || !Array.isArray((row as ManifestRow).parts)) return;
-      const counts = new Map<string, number>();
-      for (const [key] of (row as ManifestRow).parts) counts.set(key, (counts.get(key) ?? 0) + 1);
-      await Promise.all(
-        [...counts].map(async ([key, n]) => {
-          const refs = (await blobs.get(REFS + key)) as RefRow | undefined;
-          if (refs && refs.refs > n) {
-            await blobs.put({ ...refs, refs: refs.refs - n }, REFS + key);
-            return;
-          }
-          this.known.delete(nameOf(key));
-          await Promise.all([blobs.delete(REFS + key), blobs.delete(CHUNK + key)]);
-        }),
-      );
+      if (!isManifest(row)) return;
+      for (const key of await releaseTree(tx, row.level, row.kids)) this.known.delete(nameOf(key));
     });
   }
 
@@ -213,65 +159,27 @@ export class Payloads {
     return run;
   }
 
-  /** Adds one reference per occurrence to each chunk, writing the chunks not stored yet. */
-  private async storeChunks(tx: WriteTx, chunks: EncodedChunk[]): Promise<Part[]> {
-    const blobs = tx.objectStore("blobs");
-    // Same content (name, length and CRC) occurring several times counts once per occurrence.
-    const unique = new Map<string, { chunk: EncodedChunk; n: number; key?: string }>();
-    for (const c of chunks) {
-      const id = `${c.name}/${c.crc}`;
-      const u = unique.get(id);
-      if (u) u.n++;
-      else unique.set(id, { chunk: c, n: 1 });
-    }
-    const items = [...unique.values()];
-    // The first probe of every chunk in parallel; a name collision falls back to probing in turn.
-    const first = await Promise.all(items.map((u) => blobs.get(REFS + u.chunk.name) as Promise<RefRow | undefined>));
-    const claimed = new Set<string>();
-    const writes: Promise<unknown>[] = [];
-    for (const [i, u] of items.entries()) {
-      const c = u.chunk;
-      for (let probe = 0; ; probe++) {
-        const key = probe === 0 ? c.name : `${c.name}~${probe}`;
-        const refs = probe === 0 ? first[i] : ((await blobs.get(REFS + key)) as RefRow | undefined);
-        if (refs && refs.raw === c.raw && refs.crc === c.crc && !claimed.has(key)) {
-          writes.push(blobs.put({ ...refs, refs: refs.refs + u.n }, REFS + key));
-        } else if (!refs && !claimed.has(key)) {
-          const packed = c.packed ?? { codec: 0 as const, data: c.bytes.slice() };
-          const row: BlobRow = { codec: packed.codec, raw: c.raw, crc: c.crc, data: packed.data };
-          writes.push(blobs.put(row, CHUNK + key), blobs.put({ refs: u.n, raw: c.raw, crc: c.crc } satisfies RefRow, REFS + key));
-        } else {
-          continue;
-        }
-        claimed.add(key);
-        u.key = key;
-        break;
-      }
-      this.known.add(c.name);
-    }
-    await Promise.all(writes);
-    return chunks.map((c) => [unique.get(`${c.name}/${c.crc}`)!.key!, c.raw, c.crc]);
-  }
-
   private async assemble(tx: ReadTx, m: ManifestRow, ref: PayloadRef): Promise<Uint8Array> {
     if (m.raw !== ref.size) throw integrity(`payload ${ref.id} has length ${m.raw}, its reference says ${ref.size}`);
     if (m.raw > this.maxBytes) throw tooLarge(`payload ${ref.id} claims ${m.raw} bytes, over the limit of ${this.maxBytes}`);
+    if (!Number.isSafeInteger(m.level) || m.level < 0 || m.level > 32) throw integrity(`payload ${ref.id} has a malformed chunk list`);
     let total = 0;
-    for (const p of m.parts) {
-      if (!Array.isArray(p) || typeof p[0] !== "string" || !Number.isSafeInteger(p[1]) || p[1] <= 0) {
-        throw integrity(`payload ${ref.id} has a malformed chunk list`);
-      }
-      total += p[1];
+    let crc = 0;
+    for (const e of m.kids) {
+      checkEntry(e, ref.id);
+      total += e[1];
+      crc = crc32Combine(crc, e[2], e[1]);
     }
-    if (total !== m.raw) throw integrity(`payload ${ref.id}: its chunks add up to ${total} bytes, not ${m.raw}`);
+    if (total !== m.raw || crc !== m.crc) throw integrity(`payload ${ref.id}: its chunk list does not add up`);
+    const parts = await readTree(tx, m.level, m.kids, ref.id);
     const out = new Uint8Array(m.raw);
     const blobs = tx.objectStore("blobs");
     // Fetch every chunk missing from the cache at once; a repeated chunk is fetched once. Hits
     // are held here, since filling the cache below may evict them.
     const chunks = new Map<string, Uint8Array>();
     const pending = new Map<string, Promise<Uint8Array>>();
-    for (const [key, raw, crc] of m.parts) {
-      const ck = `${key}/${crc}`;
+    for (const [key, raw, partCrc] of parts) {
+      const ck = `${key}/${partCrc}`;
       if (chunks.has(ck) || pending.has(ck)) continue;
       const hit = this.cache.get(ck);
       if (hit) {
@@ -280,9 +188,9 @@ export class Payloads {
       }
       pending.set(
         ck,
-        (blobs.get(CHUNK + key) as Promise<BlobRow | undefined>).then((row) => {
+        (blobs.get(CHUNK + key) as Promise<ChunkRow | undefined>).then((row) => {
           const bytes = this.decodeRow(row, `${ref.id} chunk ${key}`, raw);
-          if (bytes.length !== raw || row!.crc !== crc) throw integrity(`payload ${ref.id}: chunk ${key} is not the one it lists`);
+          if (row!.crc !== partCrc) throw integrity(`payload ${ref.id}: chunk ${key} is not the one it lists`);
           this.cache.set(ck, bytes);
           this.known.add(nameOf(key));
           return bytes;
@@ -291,10 +199,9 @@ export class Payloads {
     }
     await Promise.all([...pending].map(async ([ck, p]) => chunks.set(ck, await p)));
     let offset = 0;
-    let crc = 0;
-    for (const [key, raw, partCrc] of m.parts) {
-      const ck = `${key}/${partCrc}`;
-      const bytes = chunks.get(ck);
+    crc = 0;
+    for (const [key, raw, partCrc] of parts) {
+      const bytes = chunks.get(`${key}/${partCrc}`);
       if (!bytes || bytes.length !== raw) throw integrity(`payload ${ref.id}: chunk ${key} is missing`);
       out.set(bytes, offset);
       offset += raw;
@@ -302,11 +209,11 @@ export class Payloads {
       // follows from the parts' CRCs.
       crc = crc32Combine(crc, partCrc, raw);
     }
-    if (crc !== m.crc) throw integrity(`payload ${ref.id} fails its checksum`);
+    if (offset !== m.raw || crc !== m.crc) throw integrity(`payload ${ref.id} fails its checksum`);
     return out;
   }
 
-  private decodeRow(row: BlobRow | undefined, what: string, size: number): Uint8Array {
+  private decodeRow(row: ChunkRow | undefined, what: string, size: number): Uint8Array {
     if (!row || typeof row !== "object" || !(row.data instanceof Uint8Array)) {
       throw integrity(`payload ${what} is missing or malformed`);
     }
@@ -331,6 +238,19 @@ export class Payloads {
   }
 }
 
+function* leaves(entries: TreeEntry[]): Generator<TreeEntry> {
+  for (const e of entries) {
+    if (e.kids) yield* leaves(e.kids);
+    else yield e;
+  }
+}
+
+/** 96 random bits in base 36: unique enough for row keys, half the length of a UUID. */
+function newId(): string {
+  const r = crypto.getRandomValues(new Uint32Array(3));
+  return Array.from(r, (x) => x.toString(36).padStart(7, "0")).join("");
+}
+
 /** Deflated when that gains at least 5%, else a copy of the raw bytes. */
 function pack(bytes: Uint8Array): { codec: 0 | 1; data: Uint8Array } {
   if (bytes.length >= MIN_COMPRESS_BYTES) {
@@ -344,10 +264,6 @@ function pack(bytes: Uint8Array): { codec: 0 | 1; data: Uint8Array } {
 function nameOf(key: string): string {
   const tilde = key.indexOf("~");
   return tilde < 0 ? key : key.slice(0, tilde);
-}
-
-function integrity(message: string, cause?: unknown): StoreError {
-  return new StoreError("INTEGRITY", message, { cause, retryable: false });
 }
 
 function tooLarge(message: string): StoreError {

@@ -192,31 +192,59 @@ describe("payload chunking", () => {
     await expectCode(load(db, new Payloads(), ref), "INTEGRITY");
   });
 
-  it("rejects with INTEGRITY when a chunk is missing or the chunk list was reordered", async () => {
+  it("rejects with INTEGRITY when a chunk is missing or the chunk list was reordered or altered", async () => {
     const { db, payloads } = await setup();
     const bytes = text(200_000, 12);
     const ref = await save(db, payloads, bytes);
-    const manifest = (await rows(db)).get(ref.id);
-    await db.write(["blobs"], (tx) => tx.objectStore("blobs").put({ ...manifest, parts: [...manifest.parts].reverse() }, ref.id));
+    const all = await rows(db);
+    const manifest = all.get(ref.id);
+    expect(manifest.level).toBeGreaterThan(0);
+    await db.write(["blobs"], (tx) => tx.objectStore("blobs").put({ ...manifest, kids: [...manifest.kids].reverse() }, ref.id));
     await expectCode(load(db, new Payloads(), ref), "INTEGRITY");
-    await db.write(["blobs"], (tx) => tx.objectStore("blobs").delete(`c:${manifest.parts[1][0]}`));
     await db.write(["blobs"], (tx) => tx.objectStore("blobs").put(manifest, ref.id));
+    // A node whose entries were swapped.
+    const nodeKey = [...all.keys()].find((k) => k.startsWith("n:"))!;
+    const node = all.get(nodeKey);
+    await db.write(["blobs"], (tx) => tx.objectStore("blobs").put({ ...node, kids: [...node.kids].reverse() }, nodeKey));
+    await expectCode(load(db, new Payloads(), ref), "INTEGRITY");
+    await db.write(["blobs"], (tx) => tx.objectStore("blobs").put(node, nodeKey));
+    expect(await load(db, new Payloads(), ref)).toEqual(bytes);
+    const chunkKey = [...all.keys()].find((k) => k.startsWith("c:"))!;
+    await db.write(["blobs"], (tx) => tx.objectStore("blobs").delete(chunkKey));
     await expectCode(load(db, new Payloads(), ref), "INTEGRITY");
   });
 
   it("rejects a decompression bomb without inflating it", async () => {
     const { db, payloads } = await setup({ maxBytes: 2 * MiB });
     const ref = await save(db, payloads, text(200_000, 13));
-    const manifest = (await rows(db)).get(ref.id);
+    const all = await rows(db);
     // A chunk whose stream inflates to 64 MiB while its rows say a few KiB: cut off, then INTEGRITY.
-    const [key, raw, crc] = manifest.parts[0];
+    const chunkKey = [...all.keys()].find((k) => k.startsWith("c:"))!;
+    const { raw, crc } = all.get(chunkKey);
     const bomb = deflateSync(new Uint8Array(64 * MiB));
-    await db.write(["blobs"], (tx) => tx.objectStore("blobs").put({ codec: 1, raw, crc, data: bomb }, `c:${key}`));
+    await db.write(["blobs"], (tx) => tx.objectStore("blobs").put({ codec: 1, raw, crc, data: bomb }, chunkKey));
     await expectCode(load(db, new Payloads({ maxBytes: 2 * MiB }), ref), "INTEGRITY");
     // A payload that claims more than the limit is refused before anything is allocated.
-    const huge = { ...manifest, raw: 1 << 30, parts: [[key, 1 << 30, crc]] };
+    const huge = { raw: 1 << 30, crc, level: 0, kids: [[chunkKey.slice(2), 1 << 30, crc]] };
     await db.write(["blobs"], (tx) => tx.objectStore("blobs").put(huge, ref.id));
     await expectCode(load(db, payloads, { id: ref.id, size: 1 << 30 }), "PAYLOAD_TOO_LARGE");
+  });
+
+  it("stores a few list nodes per version of a growing state, not the whole chunk list", async () => {
+    const { db, payloads } = await setup();
+    let state = text(MiB / 2, 14);
+    const refs = [await save(db, payloads, state)];
+    const listRows = async () => [...(await rows(db)).keys()].filter((k) => !k.startsWith("c:") && !k.startsWith("r:")).length;
+    const before = await listRows();
+    for (let i = 0; i < 10; i++) {
+      state = new Uint8Array([...state, ...text(1500, 100 + i)]);
+      refs.push(await save(db, payloads, state));
+    }
+    // Per version: its own row plus the nodes on the path to the changed end (3 levels here).
+    expect(((await listRows()) - before) / 10).toBeLessThanOrEqual(4);
+    expect(await load(db, new Payloads(), refs[10])).toEqual(state);
+    await release(db, payloads, ...refs);
+    expect((await rows(db)).size).toBe(0);
   });
 
   it("refuses to encode a payload over the limit", async () => {

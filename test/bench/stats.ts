@@ -1,0 +1,80 @@
+import { commands } from "vitest/browser";
+
+/** Timing helpers and reporting shared by the benchmarks. */
+
+export interface Summary {
+  n: number;
+  median: number;
+  p95: number;
+  mean: number;
+  min: number;
+  max: number;
+}
+
+export function summarize(samples: number[]): Summary {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  return {
+    n: s.length,
+    median: at(0.5),
+    p95: at(0.95),
+    mean: s.reduce((a, b) => a + b, 0) / s.length,
+    min: s[0],
+    max: s[s.length - 1],
+  };
+}
+
+/** Runs `fn` `warmup` times untimed, then `runs` times, and returns each run's milliseconds. */
+export async function sample(runs: number, fn: (i: number) => Promise<unknown>, warmup = 3): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await fn(-1 - i);
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await fn(i);
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+export const round = (x: number, digits = 2) => Number(x.toFixed(digits));
+export const ratio = (a: number, b: number) => round(a / b, 2);
+export const MiB = 1024 * 1024;
+
+/** Prints rows as an aligned text table. */
+export function printTable(title: string, rows: Array<Record<string, unknown>>): void {
+  if (rows.length === 0) return;
+  const cols = Object.keys(rows[0]);
+  const cells = rows.map((r) => cols.map((c) => String(r[c] ?? "")));
+  const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
+  const line = (vals: string[]) => vals.map((v, i) => v.padStart(widths[i])).join("  ");
+  console.log([`\n${title}`, line(cols), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n"));
+}
+
+/** Writes one benchmark's figures to test/bench/results/<name>.json. */
+export async function writeResults(name: string, data: unknown): Promise<void> {
+  const body = { name, at: new Date().toISOString(), userAgent: navigator.userAgent, cores: navigator.hardwareConcurrency, data };
+  await commands.writeFile(`./results/${name}.json`, JSON.stringify(body, null, 2) + "\n");
+}
+
+/** Seeded text from a fixed 3000-word vocabulary: compresses like chat text, not like repeats. */
+export function makeText(seed = 42) {
+  let s = seed;
+  const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const vocab = Array.from({ length: 3000 }, () =>
+    Array.from({ length: 2 + Math.floor(rnd() * 8) }, () => String.fromCharCode(97 + Math.floor(rnd() * 26))).join(""),
+  );
+  const words = (n: number) => Array.from({ length: n }, () => vocab[Math.floor(rnd() * vocab.length)]).join(" ");
+  const bytes = (size: number) => {
+    const parts: string[] = [];
+    let len = 0;
+    while (len < size) {
+      const w = vocab[Math.floor(rnd() * vocab.length)];
+      parts.push(w);
+      len += w.length + 1;
+    }
+    return new TextEncoder().encode(parts.join(" ")).slice(0, size);
+  };
+  return { words, bytes };
+}
+
+export const uniqueDb = (prefix: string) => `bench-${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
