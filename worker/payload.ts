@@ -64,11 +64,14 @@ export interface PayloadOptions {
 export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
 
 /**
- * Chunk sizes. Small enough that a growing chat state stores little beyond its new messages per
- * version (the last chunk of every version is new), large enough that a 1 MiB state is a few
- * hundred chunks. Changing them only costs sharing with what is already stored.
+ * Chunk sizes, chosen by measurement (200-turn chat through the saver on one worker, Chromium):
+ * the last chunk of every version of a growing state is new, so smaller chunks store less per
+ * version (2 KiB: 1.06 MiB of blobs; 4 KiB: 1.34; 8 KiB: 1.85), while larger ones make a 1 MiB
+ * save with its last 10% changed cheaper (2 KiB: 38 ms; 8 KiB: 22 ms; raw put 8-11 ms on that
+ * loaded machine). Storage is what grows without bound, so it decides. Changing the sizes
+ * later only costs sharing with what is already stored.
  */
-export const DEFAULT_CHUNKS: ChunkParams = { min: 1024, avg: 4096, max: 65536 };
+export const DEFAULT_CHUNKS: ChunkParams = { min: 512, avg: 2048, max: 65536 };
 
 /** Below this, deflate's header costs more than it saves. */
 const MIN_COMPRESS_BYTES = 64;

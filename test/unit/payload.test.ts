@@ -82,7 +82,7 @@ describe("payload chunking", () => {
 
   it("keeps a payload of up to one chunk as a single row", async () => {
     const { db, payloads } = await setup();
-    await save(db, payloads, text(4096));
+    await save(db, payloads, text(payloads.chunkParams.avg));
     expect([...(await rows(db)).keys()].filter((k) => !k.startsWith("c:") && !k.startsWith("r:"))).toHaveLength(1);
     expect(await rows(db)).toHaveProperty("size", 1);
   });

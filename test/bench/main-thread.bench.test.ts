@@ -1,0 +1,59 @@
+import { afterAll, expect, it } from "vitest";
+import { deflateSync } from "fflate";
+import { openStore, type Store } from "../../src/index";
+import { RawIdb, watchMainThread } from "./baselines";
+import { MiB, makeText, printTable, ratio, round, uniqueDb, writeResults } from "./stats";
+
+/** The longest main-thread task while saving 100 states of 1 MiB: the store vs idb + fflate on the page. */
+const COUNT = 100;
+let store: Store;
+
+afterAll(async () => {
+  await store?.close();
+});
+
+it("keeps the page's main thread free while saving 100 states of 1 MiB", async () => {
+  const text = makeText(2);
+  const base = text.bytes(MiB);
+  const states = Array.from({ length: COUNT }, (_, i) => {
+    const v = base.slice();
+    v.set(text.bytes(MiB / 10), ((i * 7) % 9) * (MiB / 10));
+    return v;
+  });
+  store = await openStore({ name: uniqueDb("main-thread") });
+  await store.threads.save("warm", {}, base);
+
+  const longTasks: number[] = [];
+  const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => longTasks.push(e.duration)));
+  observer.observe({ type: "longtask", buffered: false });
+
+  let watch = watchMainThread();
+  let t = performance.now();
+  for (const s of states) await store.threads.save("main", {}, s);
+  const storeMs = performance.now() - t;
+  const storeWatch = watch.stop();
+  const storeLong = longTasks.splice(0);
+  expect(await store.threads.count("main")).toBe(COUNT);
+
+  const raw = await RawIdb.open(uniqueDb("main-thread-raw"));
+  watch = watchMainThread();
+  t = performance.now();
+  for (const [i, s] of states.entries()) await raw.put(`s${i}`, deflateSync(s, { level: 6 }));
+  const pageMs = performance.now() - t;
+  const pageWatch = watch.stop();
+  const pageLong = longTasks.splice(0);
+  observer.disconnect();
+  raw.close();
+
+  const data = {
+    store: { longestTaskMs: round(storeWatch.longestMs), longTasksOver50ms: storeLong.length, totalMs: round(storeMs) },
+    idbFflateOnPage: { longestTaskMs: round(pageWatch.longestMs), longTasksOver50ms: pageLong.length, totalMs: round(pageMs) },
+    ratio: ratio(storeWatch.longestMs, pageWatch.longestMs),
+  };
+  printTable("longest main-thread task while saving 100 x 1 MiB, ms", [
+    { what: "store (worker)", longest: data.store.longestTaskMs, "tasks>50ms": storeLong.length, total: data.store.totalMs },
+    { what: "idb+fflate on page", longest: data.idbFflateOnPage.longestTaskMs, "tasks>50ms": pageLong.length, total: data.idbFflateOnPage.totalMs },
+    { what: "ratio (target < 10 ms)", longest: data.ratio, "tasks>50ms": "", total: "" },
+  ]);
+  await writeResults("main-thread", data);
+});

@@ -1,0 +1,73 @@
+import { afterAll, expect, it } from "vitest";
+import { openStore, type Store } from "../../src/index";
+import type { SaverPutRequest } from "../../src/types";
+import { makeText, printTable, ratio, round, sample, summarize, uniqueDb, writeResults } from "./stats";
+
+/** Reads on a thread of 10,000 checkpoints against a thread of 10: they must not grow with it. */
+const BIG = 10_000;
+const SMALL = 10;
+const RUNS = 50;
+let store: Store;
+
+afterAll(async () => {
+  await store?.close();
+});
+
+const enc = new TextEncoder();
+const cpId = (i: number) => `cp-${String(i).padStart(8, "0")}`;
+function putRequest(threadId: string, i: number, state: Uint8Array): SaverPutRequest {
+  return {
+    threadId,
+    ns: "",
+    checkpointId: cpId(i),
+    parentId: i > 0 ? cpId(i - 1) : undefined,
+    v: 4,
+    checkpoint: ["json", enc.encode(JSON.stringify({ v: 4, id: cpId(i), ts: new Date(0).toISOString(), versions_seen: {} }))],
+    metadata: ["json", enc.encode(JSON.stringify({ source: "loop", step: i }))],
+    metadataIndex: { source: '"loop"', step: String(i) },
+    channelVersions: { messages: i + 1 },
+    blobs: [{ channel: "messages", version: i + 1, value: ["json", state] }],
+  };
+}
+
+it("reads the latest checkpoint of a 10,000-checkpoint thread as fast as of a 10-checkpoint one", async () => {
+  store = await openStore({ name: uniqueDb("scale") });
+  const text = makeText(3);
+  const state = text.bytes(1024);
+  const fill = async (thread: string, n: number) => {
+    // Several calls in flight: the worker's queue, not the page, sets the pace.
+    for (let i = 0; i < n; i += 50) {
+      await Promise.all(
+        Array.from({ length: Math.min(50, n - i) }, async (_, j) => {
+          await store.threads.save(thread, { i: i + j }, state);
+        }),
+      );
+    }
+    for (let i = 0; i < n; i++) await store.saver.put(putRequest(thread, i, state));
+  };
+  const t = performance.now();
+  await fill("small", SMALL);
+  await fill("big", BIG);
+  const fillMs = performance.now() - t;
+  expect(await store.threads.count("big")).toBe(BIG);
+
+  const measure = async (thread: string) => ({
+    loadLatest: summarize(await sample(RUNS, () => store.threads.loadLatest(thread))),
+    getTuple: summarize(await sample(RUNS, () => store.saver.getTuple({ threadId: thread, ns: "" }))),
+    list20: summarize(await sample(RUNS, () => store.saver.list({ threadId: thread, ns: "", limit: 20 }))),
+  });
+  const small = await measure("small");
+  const big = await measure("big");
+  expect((await store.saver.list({ threadId: "big", ns: "", limit: 20 })).length).toBe(20);
+  expect((await store.saver.getTuple({ threadId: "big", ns: "" }))?.checkpointId).toBe(cpId(BIG - 1));
+  const rows = (["loadLatest", "getTuple", "list20"] as const).map((op) => ({
+    op,
+    "10 med": round(small[op].median),
+    "10 p95": round(small[op].p95),
+    "10k med": round(big[op].median),
+    "10k p95": round(big[op].p95),
+    "10k/10": ratio(big[op].median, small[op].median),
+  }));
+  printTable(`reads at 10 vs 10,000 checkpoints, ms (target loadLatest 10k/10 <= 1.5; fill ${round(fillMs / 1000, 1)} s)`, rows);
+  await writeResults("scale", { small, big, fillMs });
+});
