@@ -2,8 +2,8 @@
  * How many bytes each thread takes in IndexedDB, raw versus stored. The library's API speaks of
  * raw sizes only, so this panel reads the database itself, read-only, through its own short-lived
  * connection: a row belongs to a thread when its key names the thread, and a payload reference
- * inside a row ({ id, size }) points at a row of `blobs`: the payload whole, or a list of
- * content-defined chunks, each stored once however many payloads share it.
+ * inside a row ({ id, size }) leads into `blobs`, to the payload's rows. Only this file knows
+ * that much of the layout, and it assumes no more.
  */
 
 export interface ThreadUsage {
@@ -44,18 +44,13 @@ export async function measureThreads(dbName: string, threadIds: string[]): Promi
     }
     const blobs = await readBlobs(tx.objectStore("blobs"));
     for (const [owner, tally] of tallies) {
-      // A chunk shared by several payloads of the thread is stored once, so it counts once.
-      const chunksSeen = new Set<string>();
+      // Rows shared by several payloads of the thread (chunks, chunk lists) are stored once, so
+      // they count once.
+      const seen = new Set<string>();
       for (const ref of tally.refs) {
-        const row = blobs.rows.get(ref.id);
-        if (!row) continue;
+        if (!blobs.rows.has(ref.id)) continue;
         tally.raw += ref.size;
-        if (row.data instanceof Uint8Array) tally.stored += row.data.byteLength;
-        for (const [key] of Array.isArray(row.parts) ? row.parts : []) {
-          if (chunksSeen.has(key)) continue;
-          chunksSeen.add(key);
-          tally.stored += blobs.chunkBytes.get(key) ?? 0;
-        }
+        tally.stored += reachableBytes(blobs, ref.id, seen);
       }
       result.set(owner, { rows: tally.rows, raw: tally.raw, stored: tally.stored });
     }
@@ -65,41 +60,61 @@ export async function measureThreads(dbName: string, threadIds: string[]): Promi
   }
 }
 
-interface BlobRow {
-  /** A payload kept whole, or one chunk. */
-  data?: Uint8Array;
-  /** A payload kept as content-defined chunks: [chunk key, raw length, crc] each. */
-  parts?: Array<[string, number, number]>;
+interface Blobs {
+  rows: Map<string, unknown>;
+  /** Key prefixes of the row kinds ("c:", "n:", ...) and the empty one. */
+  prefixes: string[];
 }
 
-/** Every row of `blobs`, and the stored size of each chunk by its key (row keys are "<kind>:<key>"). */
-async function readBlobs(store: IDBObjectStore): Promise<{ rows: Map<string, BlobRow>; chunkBytes: Map<string, number> }> {
+async function readBlobs(store: IDBObjectStore): Promise<Blobs> {
   const [keys, values] = await Promise.all([request(store.getAllKeys()), request(store.getAll())]);
-  const rows = new Map<string, BlobRow>();
-  const chunkBytes = new Map<string, number>();
+  const rows = new Map<string, unknown>();
+  const prefixes = new Set([""]);
   keys.forEach((key, i) => {
     if (typeof key !== "string") return;
-    const row = values[i] as BlobRow;
-    rows.set(key, row);
-    if (row?.data instanceof Uint8Array && key.includes(":")) chunkBytes.set(key.slice(key.indexOf(":") + 1), row.data.byteLength);
+    rows.set(key, values[i]);
+    const colon = key.indexOf(":");
+    if (colon > 0 && colon < 4) prefixes.add(key.slice(0, colon + 1));
   });
-  return { rows, chunkBytes };
+  return { rows, prefixes: [...prefixes] };
 }
 
-/** Approximate inline size of a row's value; collects the payload references it holds. */
-function sizeOf(value: unknown, refs: Array<{ id: string; size: number }>): number {
+/**
+ * Stored bytes of a payload: its row and every row it leads to. A payload may be one row or a
+ * tree of shared chunk lists and chunks; a string in a row that names another row (as is, or
+ * after a row kind's prefix) is followed.
+ */
+function reachableBytes(blobs: Blobs, start: string, seen: Set<string>): number {
+  let bytes = 0;
+  const stack = [start];
+  while (stack.length) {
+    const key = stack.pop()!;
+    if (seen.has(key) || !blobs.rows.has(key)) continue;
+    seen.add(key);
+    const strings: string[] = [];
+    bytes += sizeOf(blobs.rows.get(key), [], strings);
+    for (const s of strings) for (const prefix of blobs.prefixes) if (blobs.rows.has(prefix + s)) stack.push(prefix + s);
+  }
+  return bytes;
+}
+
+/** Approximate stored size of a value; collects the payload references and strings it holds. */
+function sizeOf(value: unknown, refs: Array<{ id: string; size: number }>, strings?: string[]): number {
   if (value instanceof Uint8Array) return value.byteLength;
-  if (typeof value === "string") return value.length;
+  if (typeof value === "string") {
+    strings?.push(value);
+    return value.length;
+  }
   if (typeof value === "number" || typeof value === "bigint") return 8;
   if (typeof value === "boolean") return 1;
-  if (Array.isArray(value)) return value.reduce((sum: number, v) => sum + sizeOf(v, refs), 0);
+  if (Array.isArray(value)) return value.reduce((sum: number, v) => sum + sizeOf(v, refs, strings), 0);
   if (value && typeof value === "object") {
     const record = value as Record<string, unknown>;
-    if (typeof record.id === "string" && typeof record.size === "number" && Object.keys(record).length === 2) {
+    if (typeof record.id === "string" && typeof record.size === "number") {
       refs.push({ id: record.id, size: record.size });
       return 0;
     }
-    return Object.entries(record).reduce((sum, [k, v]) => sum + k.length + sizeOf(v, refs), 0);
+    return Object.entries(record).reduce((sum, [k, v]) => sum + k.length + sizeOf(v, refs, strings), 0);
   }
   return 0;
 }
