@@ -33,6 +33,11 @@ export interface PayloadRef {
   id: string;
   /** Raw length in bytes. */
   size: number;
+  /**
+   * CRC-32 of the raw bytes. Binds the reference to its row: rows swapped behind the library's
+   * back are each internally consistent, and only this tells them apart. Absent in older refs.
+   */
+  crc?: number;
 }
 
 /** A payload made ready for writing; opaque to the stores. */
@@ -121,10 +126,13 @@ export class Payloads {
     return this.serial(tx, async () => {
       const id = newId();
       const blobs = tx.objectStore("blobs");
+      let crc: number;
       if (encoded.row) {
         await blobs.put(encoded.row, id);
+        crc = encoded.row.crc;
       } else if (encoded.tree) {
-        const { crc, level, kids } = encoded.tree;
+        const { level, kids } = encoded.tree;
+        crc = encoded.tree.crc;
         const top = await storeTree(tx, kids, (e) => {
           const packed = e.packed ?? { codec: 0, data: e.bytes!.slice() };
           return { codec: packed.codec, raw: e.raw, crc: e.crc, data: packed.data };
@@ -134,13 +142,16 @@ export class Payloads {
       } else {
         throw new TypeError("not an encoded payload");
       }
-      return { id, size: encoded.size };
+      return { id, size: encoded.size, crc };
     });
   }
 
   /** Reads only, so it needs no turn in the transaction's queue. */
   async get(tx: ReadTx, ref: PayloadRef): Promise<Uint8Array> {
     const row = (await tx.objectStore("blobs").get(ref.id)) as ChunkRow | ManifestRow | undefined;
+    if (ref.crc !== undefined && row && typeof row === "object" && row.crc !== ref.crc) {
+      throw integrity(`payload ${ref.id} is not the one its reference names (checksum differs)`);
+    }
     if (isManifest(row)) return this.assemble(tx, row, ref);
     return this.decodeRow(row, ref.id, ref.size);
   }
@@ -226,6 +237,10 @@ export class Payloads {
     if (row.codec === 0) {
       bytes = row.data;
     } else if (row.codec === 1) {
+      // Deflate is kept only where it shrinks the bytes, so a stream at least as long as its raw
+      // length is not ours; refusing it bounds the inflate work of a planted bomb to ~1032x raw
+      // (fflate keeps decoding a stream past its fixed output buffer).
+      if (row.data.length >= row.raw) throw integrity(`payload ${what} has a compressed stream longer than its bytes`);
       // A fixed output buffer of the recorded length: a stream that inflates further is cut off
       // there (and then fails the checksum) instead of growing memory without bound.
       try {
