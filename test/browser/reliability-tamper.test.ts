@@ -2,7 +2,7 @@ import { describe, it, expect } from "vitest";
 import { openStore, isStoreError } from "../../src/index";
 import { uniqueName } from "../conformance/backend";
 import { printFigures } from "../reliability/figures";
-import { rawOpen, rawKeys, rawGet, rawPut, keyId, byteSlots, largestSlot } from "../reliability/raw-idb";
+import { rawOpen, rawKeys, rawGet, rawPut, keyId, largestSlot, rowsWithBytes } from "../reliability/raw-idb";
 
 /**
  * Tampering and corruption: another program in the origin flips a byte, truncates, or swaps the
@@ -33,8 +33,8 @@ function stateFor(i: number, size: number): Uint8Array {
   return bytes;
 }
 
-/** Sizes from 1 KiB to 13 KiB (one row to several chunks); the swapped pairs stay at most 3 KiB. */
-const sizeFor = (i: number) => (i >= 68 && i < 100 ? 1024 + (((i >> 1) * 211) % 2048) : 1024 + (((i >> 1) * 977) % 12288));
+/** Sizes from 1 KiB to 13 KiB (one row to several chunks); the swapped pairs 0.5 to 2 KiB (one row). */
+const sizeFor = (i: number) => (i >= 68 && i < 100 ? 512 + (((i >> 1) * 211) % 1500) : 1024 + (((i >> 1) * 977) % 12288));
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -58,17 +58,11 @@ describe("tampering with stored payloads", () => {
         known = new Set(keys.map(keyId));
         expect(rowsOf[i].length).toBeGreaterThan(0);
       }
-      // Rows that hold bytes: payloads and chunks (not manifests or reference counts).
-      const withBytes = async (keys: IDBValidKey[]) => {
-        const out: IDBValidKey[] = [];
-        for (const k of keys) if (byteSlots({ row: await rawGet(raw, "blobs", k) }).length > 0) out.push(k);
-        return out;
-      };
 
       const damaged = new Set<number>();
       let r = 0;
       for (let n = 0; n < DAMAGED.flip; n++, r++) {
-        const rows = await withBytes(rowsOf[r]);
+        const rows = await rowsWithBytes(raw, rowsOf[r]);
         const key = rows[n % rows.length];
         const box = { row: await rawGet(raw, "blobs", key) };
         const slot = largestSlot(box);
@@ -79,7 +73,7 @@ describe("tampering with stored payloads", () => {
         damaged.add(r);
       }
       for (let n = 0; n < DAMAGED.truncate; n++, r++) {
-        const rows = await withBytes(rowsOf[r]);
+        const rows = await rowsWithBytes(raw, rowsOf[r]);
         const key = rows[n % rows.length];
         const box = { row: await rawGet(raw, "blobs", key) };
         const slot = largestSlot(box);

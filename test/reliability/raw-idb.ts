@@ -74,3 +74,10 @@ export function largestSlot(box: { row: unknown }): ByteSlot {
   if (slots.length === 0) throw new Error("row holds no bytes");
   return slots.reduce((a, b) => (b.get().length > a.get().length ? b : a));
 }
+
+/** The keys among `keys` whose rows hold bytes: payloads and chunks, not lists or counters. */
+export async function rowsWithBytes(db: IDBDatabase, keys: IDBValidKey[]): Promise<IDBValidKey[]> {
+  const out: IDBValidKey[] = [];
+  for (const k of keys) if (byteSlots({ row: await rawGet(db, "blobs", k) }).length > 0) out.push(k);
+  return out;
+}
