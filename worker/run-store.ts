@@ -1,0 +1,245 @@
+import type { EngineContext } from "./context.js";
+import { prefixRange, type ReadTx, type WriteTx } from "./db.js";
+import type { PayloadRef } from "./payload.js";
+import { StoreError, invalid } from "../src/errors.js";
+import { assertBytes, assertCount, assertId, assertPlainData, assertPlainObject, assertStringRecord, describe } from "../src/validate.js";
+import {
+  RUN_STATUSES,
+  type CheckpointMeta,
+  type RunCheckpoint,
+  type RunMetadata,
+  type RunStatus,
+  type RunStore,
+  type WorkflowEvent,
+} from "../src/types.js";
+
+/**
+ * Seed 002: workflow runs. Rows:
+ *   meta   ["r", "run", runId]               -> RunRow: the run and its counters
+ *   meta   ["r", "cp", runId, nodeId, seq]   -> CheckpointRow
+ *   events ["r", runId, seq]                 -> WorkflowEvent
+ * Sequence numbers come from counters in the run row, read and bumped in the same write
+ * transaction that stores the event or checkpoint. IndexedDB runs write transactions on one row
+ * one at a time across every tab, so they stay dense and strictly increasing with many writers.
+ */
+const R = "r";
+
+interface RunRow extends RunMetadata {
+  /** Last event seq handed out. */
+  eventSeq: number;
+  /** Checkpoints saved so far in the run: their order across nodes. */
+  saved: number;
+}
+
+interface CheckpointRow {
+  createdAt: number;
+  size: number;
+  metadata?: Record<string, string>;
+  /** Position among every checkpoint of the run, for listCheckpoints. */
+  order: number;
+  ref: PayloadRef;
+}
+
+const runKey = (runId: string) => [R, "run", runId];
+const cpKey = (runId: string, nodeId: string, seq: number) => [R, "cp", runId, nodeId, seq];
+
+const runNotFound = (runId: string) => new StoreError("NOT_FOUND", `run "${runId}" does not exist`);
+
+function publicRun(row: RunRow): RunMetadata {
+  const { runId, workflow, params, status, createdAt, updatedAt } = row;
+  return { runId, workflow, params, status, createdAt, updatedAt };
+}
+
+function toMeta(runId: string, nodeId: string, seq: number, row: CheckpointRow): CheckpointMeta {
+  const meta: CheckpointMeta = { runId, nodeId, seq, createdAt: row.createdAt, size: row.size };
+  if (row.metadata) meta.metadata = row.metadata;
+  return meta;
+}
+
+function assertStatus(status: unknown): asserts status is RunStatus {
+  if (!RUN_STATUSES.includes(status as RunStatus)) {
+    throw invalid(`status must be one of ${RUN_STATUSES.join(", ")}, got ${describe(status)}`);
+  }
+}
+
+export function createRunStore(ctx: EngineContext): RunStore {
+  const { db, payloads } = ctx;
+
+  async function getRunRow(tx: ReadTx, runId: string): Promise<RunRow | undefined> {
+    return (await tx.objectStore("meta").get(runKey(runId))) as RunRow | undefined;
+  }
+
+  async function loadAt(tx: ReadTx, runId: string, nodeId: string, seq: number): Promise<RunCheckpoint | undefined> {
+    const row = (await tx.objectStore("meta").get(cpKey(runId, nodeId, seq))) as CheckpointRow | undefined;
+    if (!row) return undefined;
+    return { meta: toMeta(runId, nodeId, seq, row), state: await payloads.get(tx, row.ref) };
+  }
+
+  /** The newest checkpoint key of (run, node): one step back from the end of its range. */
+  async function newestSeq(tx: ReadTx, runId: string, nodeId: string): Promise<number> {
+    const cursor = await tx.objectStore("meta").openKeyCursor(prefixRange([R, "cp", runId, nodeId]), "prev");
+    return cursor ? (cursor.key[4] as number) : 0;
+  }
+
+  async function listRange(tx: ReadTx, runId: string, prefix: IDBValidKey[]): Promise<Array<[CheckpointMeta, number]>> {
+    const out: Array<[CheckpointMeta, number]> = [];
+    let cursor = await tx.objectStore("meta").openCursor(prefixRange(prefix));
+    while (cursor) {
+      const row = cursor.value as CheckpointRow;
+      out.push([toMeta(runId, cursor.key[3] as string, cursor.key[4] as number, row), row.order]);
+      cursor = await cursor.continue();
+    }
+    return out;
+  }
+
+  async function dropRun(tx: WriteTx, runId: string): Promise<boolean> {
+    const meta = tx.objectStore("meta");
+    const existed = (await getRunRow(tx, runId)) !== undefined;
+    const range = prefixRange([R, "cp", runId]);
+    for (const row of (await meta.getAll(range)) as CheckpointRow[]) await payloads.release(tx, row.ref);
+    await meta.delete(range);
+    await meta.delete(runKey(runId));
+    await tx.objectStore("events").delete(prefixRange([R, runId]));
+    return existed;
+  }
+
+  return {
+    async createRun(runId, workflow, params) {
+      assertId(runId, "runId");
+      assertId(workflow, "workflow");
+      assertPlainObject(params, "params");
+      const now = ctx.now();
+      return db.write(
+        ["meta"],
+        async (tx) => {
+          const meta = tx.objectStore("meta");
+          if (await meta.getKey(runKey(runId))) throw new StoreError("CONFLICT", `run "${runId}" already exists`);
+          const row: RunRow = { runId, workflow, params, status: "pending", createdAt: now, updatedAt: now, eventSeq: 0, saved: 0 };
+          await meta.put(row, runKey(runId));
+          return publicRun(row);
+        },
+        "creating a run",
+      );
+    },
+
+    async getRun(runId) {
+      assertId(runId, "runId");
+      return db.read(["meta"], async (tx) => {
+        const row = await getRunRow(tx, runId);
+        return row && publicRun(row);
+      }, "reading a run");
+    },
+
+    async updateRunStatus(runId, status) {
+      assertId(runId, "runId");
+      assertStatus(status);
+      const now = ctx.now();
+      await db.write(
+        ["meta"],
+        async (tx) => {
+          const row = await getRunRow(tx, runId);
+          if (!row) throw runNotFound(runId);
+          await tx.objectStore("meta").put({ ...row, status, updatedAt: Math.max(now, row.updatedAt) } satisfies RunRow, runKey(runId));
+        },
+        "updating a run's status",
+      );
+    },
+
+    async saveCheckpoint(runId, nodeId, state, metadata) {
+      assertId(runId, "runId");
+      assertId(nodeId, "nodeId");
+      assertBytes(state, "state");
+      if (metadata !== undefined) assertStringRecord(metadata, "metadata");
+      const encoded = await payloads.encode(state);
+      const createdAt = ctx.now();
+      return db.write(
+        ["meta", "blobs"],
+        async (tx) => {
+          const run = await getRunRow(tx, runId);
+          if (!run) throw runNotFound(runId);
+          const seq = (await newestSeq(tx, runId, nodeId)) + 1;
+          const ref = await payloads.put(tx, encoded);
+          const row: CheckpointRow = { createdAt, size: state.length, order: run.saved + 1, ref };
+          if (metadata !== undefined) row.metadata = { ...metadata };
+          const meta = tx.objectStore("meta");
+          await meta.put(row, cpKey(runId, nodeId, seq));
+          await meta.put({ ...run, saved: run.saved + 1 } satisfies RunRow, runKey(runId));
+          return toMeta(runId, nodeId, seq, row);
+        },
+        "saving a run checkpoint",
+      );
+    },
+
+    async loadCheckpoint(runId, nodeId) {
+      assertId(runId, "runId");
+      assertId(nodeId, "nodeId");
+      return db.read(
+        ["meta", "blobs"],
+        async (tx) => {
+          const seq = await newestSeq(tx, runId, nodeId);
+          return seq === 0 ? undefined : loadAt(tx, runId, nodeId, seq);
+        },
+        "loading a run checkpoint",
+      );
+    },
+
+    async loadCheckpointAt(runId, nodeId, seq) {
+      assertId(runId, "runId");
+      assertId(nodeId, "nodeId");
+      assertCount(seq, "seq");
+      return db.read(["meta", "blobs"], (tx) => loadAt(tx, runId, nodeId, seq), "loading a run checkpoint");
+    },
+
+    async listCheckpoints(runId) {
+      assertId(runId, "runId");
+      const rows = await db.read(["meta"], (tx) => listRange(tx, runId, [R, "cp", runId]), "listing run checkpoints");
+      return rows.sort((a, b) => a[1] - b[1]).map(([meta]) => meta);
+    },
+
+    async listNodeCheckpoints(runId, nodeId) {
+      assertId(runId, "runId");
+      assertId(nodeId, "nodeId");
+      const rows = await db.read(["meta"], (tx) => listRange(tx, runId, [R, "cp", runId, nodeId]), "listing node checkpoints");
+      return rows.map(([meta]) => meta);
+    },
+
+    async appendEvent(event) {
+      assertPlainObject(event, "event");
+      const { runId, kind, nodeId, data } = event;
+      assertId(runId, "event.runId");
+      assertId(kind, "event.kind");
+      if (nodeId !== undefined) assertId(nodeId, "event.nodeId");
+      if (data !== undefined) assertPlainData(data, "event.data");
+      const timestamp = ctx.now();
+      return db.write(
+        ["meta", "events"],
+        async (tx) => {
+          const run = await getRunRow(tx, runId);
+          if (!run) throw runNotFound(runId);
+          const seq = run.eventSeq + 1;
+          const stored: WorkflowEvent = { runId, kind, seq, timestamp };
+          if (nodeId !== undefined) stored.nodeId = nodeId;
+          if (data !== undefined) stored.data = data;
+          await tx.objectStore("events").put(stored, [R, runId, seq]);
+          await tx.objectStore("meta").put({ ...run, eventSeq: seq } satisfies RunRow, runKey(runId));
+          return seq;
+        },
+        "appending a run event",
+      );
+    },
+
+    async getEvents(runId, sinceSeq, limit) {
+      assertId(runId, "runId");
+      if (sinceSeq !== undefined) assertCount(sinceSeq, "sinceSeq");
+      assertCount(limit, "limit");
+      if (limit === 0) return [];
+      const range = IDBKeyRange.bound([R, runId, sinceSeq ?? 0], [R, runId, Infinity], true, false);
+      return db.read(["events"], async (tx) => (await tx.objectStore("events").getAll(range, limit)) as WorkflowEvent[], "reading run events");
+    },
+
+    async deleteRun(runId) {
+      assertId(runId, "runId");
+      return db.write(["meta", "events", "blobs"], (tx) => dropRun(tx, runId), "deleting a run");
+    },
+  };
+}

@@ -1,0 +1,186 @@
+import type { EngineContext } from "./context.js";
+import { prefixRange, type ReadTx, type WriteTx } from "./db.js";
+import type { PayloadRef } from "./payload.js";
+import { StoreError } from "../src/errors.js";
+import { assertBytes, assertId, assertPlainObject } from "../src/validate.js";
+import type { LoadedThreadCheckpoint, Metadata, ThreadCheckpointMeta, ThreadCheckpointStore } from "../src/types.js";
+
+/**
+ * Seed 000: checkpoints of opaque bytes per thread. Rows in `meta`:
+ *   ["t", "cp", threadId, checkpointId] -> CheckpointRow
+ *   ["t", "head", threadId]             -> HeadRow: newest id and count, kept in the same
+ *                                          transaction as every change, so loadLatest and count
+ *                                          are one key lookup however long the thread is.
+ */
+const T = "t";
+
+interface CheckpointRow {
+  createdAt: number;
+  size: number;
+  metadata: Metadata;
+  ref: PayloadRef;
+}
+
+interface HeadRow {
+  latest: string;
+  count: number;
+  /** Time part and counter of the last id made: new ids sort after it even if the clock steps back. */
+  ts: number;
+  seq: number;
+}
+
+const cpKey = (thread: string, id: string) => [T, "cp", thread, id];
+const headKey = (thread: string) => [T, "head", thread];
+
+/**
+ * Ids are made inside the write transaction from the thread's head row, which IndexedDB
+ * serializes across every tab: fixed-width base-36 time, then a per-thread counter. They sort by
+ * creation as plain strings, also for saves within one millisecond or from two tabs at once.
+ */
+function nextId(head: HeadRow | undefined, now: number): { id: string; ts: number; seq: number } {
+  const ts = Math.max(now, head?.ts ?? 0);
+  const seq = (head?.seq ?? 0) + 1;
+  return { id: ts.toString(36).padStart(9, "0") + seq.toString(36).padStart(7, "0"), ts, seq };
+}
+
+function notFound(thread: string, id?: string): StoreError {
+  return new StoreError("NOT_FOUND", id === undefined ? `thread "${thread}" has no checkpoints` : `thread "${thread}" has no checkpoint "${id}"`);
+}
+
+export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
+  const { db, payloads } = ctx;
+
+  const toMeta = (threadId: string, checkpointId: string, row: CheckpointRow): ThreadCheckpointMeta => ({
+    threadId,
+    checkpointId,
+    createdAt: row.createdAt,
+    size: row.size,
+    metadata: row.metadata,
+  });
+
+  async function loadRow(tx: ReadTx, threadId: string, checkpointId: string): Promise<LoadedThreadCheckpoint> {
+    const row = (await tx.objectStore("meta").get(cpKey(threadId, checkpointId))) as CheckpointRow | undefined;
+    if (!row) throw notFound(threadId, checkpointId);
+    const state = await payloads.get(tx, row.ref);
+    return { meta: toMeta(threadId, checkpointId, row), state };
+  }
+
+  /** Removes the rows of a thread and frees their payloads. */
+  async function dropThread(tx: WriteTx, threadId: string): Promise<void> {
+    const meta = tx.objectStore("meta");
+    const range = prefixRange([T, "cp", threadId]);
+    const rows = (await meta.getAll(range)) as CheckpointRow[];
+    for (const row of rows) await payloads.release(tx, row.ref);
+    await meta.delete(range);
+    await meta.delete(headKey(threadId));
+  }
+
+  return {
+    async save(threadId, metadata, state) {
+      assertId(threadId, "threadId");
+      assertPlainObject(metadata, "metadata");
+      assertBytes(state, "state");
+      const encoded = await payloads.encode(state);
+      const createdAt = ctx.now();
+      return db.write(
+        ["meta", "blobs"],
+        async (tx) => {
+          const meta = tx.objectStore("meta");
+          const head = (await meta.get(headKey(threadId))) as HeadRow | undefined;
+          const { id, ts, seq } = nextId(head, createdAt);
+          const ref = await payloads.put(tx, encoded);
+          await meta.put({ createdAt, size: state.length, metadata, ref } satisfies CheckpointRow, cpKey(threadId, id));
+          await meta.put({ latest: id, count: (head?.count ?? 0) + 1, ts, seq } satisfies HeadRow, headKey(threadId));
+          return id;
+        },
+        "saving a checkpoint",
+      );
+    },
+
+    async load(threadId, checkpointId) {
+      assertId(threadId, "threadId");
+      assertId(checkpointId, "checkpointId");
+      return db.read(["meta", "blobs"], (tx) => loadRow(tx, threadId, checkpointId), "loading a checkpoint");
+    },
+
+    async loadLatest(threadId) {
+      assertId(threadId, "threadId");
+      return db.read(
+        ["meta", "blobs"],
+        async (tx) => {
+          const head = (await tx.objectStore("meta").get(headKey(threadId))) as HeadRow | undefined;
+          if (!head) throw notFound(threadId);
+          return loadRow(tx, threadId, head.latest);
+        },
+        "loading the latest checkpoint",
+      );
+    },
+
+    async list(threadId) {
+      assertId(threadId, "threadId");
+      return db.read(
+        ["meta"],
+        async (tx) => {
+          const out: ThreadCheckpointMeta[] = [];
+          let cursor = await tx.objectStore("meta").openCursor(prefixRange([T, "cp", threadId]));
+          while (cursor) {
+            out.push(toMeta(threadId, cursor.key[3] as string, cursor.value as CheckpointRow));
+            cursor = await cursor.continue();
+          }
+          return out;
+        },
+        "listing checkpoints",
+      );
+    },
+
+    async delete(threadId, checkpointId) {
+      assertId(threadId, "threadId");
+      assertId(checkpointId, "checkpointId");
+      return db.write(
+        ["meta", "blobs"],
+        async (tx) => {
+          const meta = tx.objectStore("meta");
+          const row = (await meta.get(cpKey(threadId, checkpointId))) as CheckpointRow | undefined;
+          if (!row) throw notFound(threadId, checkpointId);
+          const head = (await meta.get(headKey(threadId))) as HeadRow;
+          await payloads.release(tx, row.ref);
+          await meta.delete(cpKey(threadId, checkpointId));
+          if (head.count <= 1) {
+            await meta.delete(headKey(threadId));
+            return;
+          }
+          let latest = head.latest;
+          if (latest === checkpointId) {
+            // The newest one left: one step back from the end of the thread's range.
+            const cursor = await meta.openKeyCursor(prefixRange([T, "cp", threadId]), "prev");
+            latest = cursor!.key[3] as string;
+          }
+          await meta.put({ ...head, latest, count: head.count - 1 } satisfies HeadRow, headKey(threadId));
+        },
+        "deleting a checkpoint",
+      );
+    },
+
+    async deleteThread(threadId) {
+      assertId(threadId, "threadId");
+      await db.write(["meta", "blobs"], (tx) => dropThread(tx, threadId), "deleting a thread");
+    },
+
+    async count(threadId) {
+      assertId(threadId, "threadId");
+      return db.read(
+        ["meta"],
+        async (tx) => ((await tx.objectStore("meta").get(headKey(threadId))) as HeadRow | undefined)?.count ?? 0,
+        "counting checkpoints",
+      );
+    },
+
+    async listThreads() {
+      return db.read(
+        ["meta"],
+        async (tx) => (await tx.objectStore("meta").getAllKeys(prefixRange([T, "head"]))).map((k) => k[2] as string),
+        "listing threads",
+      );
+    },
+  };
+}
