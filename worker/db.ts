@@ -1,4 +1,4 @@
-import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from "idb";
+import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from "idb";
 import { StoreError, isStoreError, toStoreError } from "../src/errors.js";
 
 /**
@@ -112,24 +112,29 @@ export class Database {
         if (blockedTimer) clearTimeout(blockedTimer);
         fn();
       };
-      const request = openDB<Schema>(this.name, version, {
-        upgrade: (db, oldVersion) => {
-          for (let v = oldVersion; v < Math.min(version, MIGRATIONS.length); v++) MIGRATIONS[v](db);
-        },
-        blocked: () => {
-          // Another connection holds an older version open and ignores versionchange.
-          blockedTimer ??= setTimeout(() => {
-            finish(() =>
-              reject(new StoreError("UPGRADE_BLOCKED", `opening "${this.name}" is blocked by another tab that keeps an older version open`)),
-            );
-          }, this.options.blockedTimeoutMs ?? 5000);
-        },
-        blocking: () => {
-          // A newer version wants in: step aside instead of blocking it.
-          this.dropConnection("versionchange");
-        },
-        terminated: () => this.dropConnection("closed"),
+      // idb's openDB always opens through the global factory; this opens through the one given
+      // (fake-indexeddb's in Node) and wires the same four callbacks.
+      const raw = factory.open(this.name, version);
+      raw.addEventListener("upgradeneeded", (event) => {
+        const db = wrap(raw.result) as unknown as IDBPDatabase<Schema>;
+        for (let v = event.oldVersion; v < Math.min(version, MIGRATIONS.length); v++) MIGRATIONS[v](db);
       });
+      raw.addEventListener("blocked", () => {
+        // Another connection holds an older version open and ignores versionchange.
+        blockedTimer ??= setTimeout(() => {
+          finish(() =>
+            reject(new StoreError("UPGRADE_BLOCKED", `opening "${this.name}" is blocked by another tab that keeps an older version open`)),
+          );
+        }, this.options.blockedTimeoutMs ?? 5000);
+      });
+      const request = wrap(raw) as unknown as Promise<IDBPDatabase<Schema>>;
+      request
+        .then((db) => {
+          // A newer version wants in: step aside instead of blocking it.
+          db.addEventListener("versionchange", () => this.dropConnection("versionchange"));
+          db.addEventListener("close", () => this.dropConnection("closed"));
+        })
+        .catch(() => {});
       request.then(
         (db) => {
           if (settled) {
