@@ -1,3 +1,6 @@
+// fake-indexeddb's globals (IDBRequest, IDBKeyRange): idb and the engine's key ranges use them. Each
+// engine still opens through the factory it is given.
+import "fake-indexeddb/auto";
 import { IDBFactory } from "fake-indexeddb";
 import { openEngine } from "../../worker/index";
 import { countRowsWith, uniqueName, type Backend } from "../conformance/backend";
