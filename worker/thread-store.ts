@@ -1,7 +1,7 @@
 import type { EngineContext } from "./context.js";
-import { prefixRange, type ReadTx, type WriteTx } from "./db.js";
+import { MAX_KEY, prefixRange, type ReadTx, type WriteTx } from "./db.js";
 import type { PayloadRef } from "./payload.js";
-import { StoreError } from "../src/errors.js";
+import { StoreError, isStoreError } from "../src/errors.js";
 import { assertBytes, assertId, assertPlainObject } from "../src/validate.js";
 import type { LoadedThreadCheckpoint, Metadata, ThreadCheckpointMeta, ThreadCheckpointStore } from "../src/types.js";
 
@@ -65,6 +65,21 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
     return { meta: toMeta(threadId, checkpointId, row), state };
   }
 
+  /**
+   * The thread's head row; rebuilt from its checkpoint rows when a delete on a full disk had to
+   * drop it (see delete): one step back from the end of the range, and a count.
+   */
+  async function headOf(tx: ReadTx, threadId: string): Promise<HeadRow | undefined> {
+    const meta = tx.objectStore("meta");
+    const head = (await meta.get(headKey(threadId))) as HeadRow | undefined;
+    if (head) return head;
+    const cursor = await meta.openKeyCursor(prefixRange([T, "cp", threadId]), "prev");
+    if (!cursor) return undefined;
+    const latest = cursor.key[3] as string;
+    const count = await meta.count(prefixRange([T, "cp", threadId]));
+    return { latest, count, ts: parseInt(latest.slice(0, 9), 36), seq: parseInt(latest.slice(9), 36) };
+  }
+
   /** Removes the rows of a thread and frees their payloads. */
   async function dropThread(tx: WriteTx, threadId: string): Promise<void> {
     const meta = tx.objectStore("meta");
@@ -86,7 +101,7 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
         ["meta", "blobs"],
         async (tx) => {
           const meta = tx.objectStore("meta");
-          const head = (await meta.get(headKey(threadId))) as HeadRow | undefined;
+          const head = await headOf(tx, threadId);
           const { id, ts, seq } = nextId(head, createdAt);
           const ref = await payloads.put(tx, encoded);
           await meta.put({ createdAt, size: state.length, metadata, ref } satisfies CheckpointRow, cpKey(threadId, id));
@@ -108,7 +123,7 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
       return db.read(
         ["meta", "blobs"],
         async (tx) => {
-          const head = (await tx.objectStore("meta").get(headKey(threadId))) as HeadRow | undefined;
+          const head = await headOf(tx, threadId);
           if (!head) throw notFound(threadId);
           return loadRow(tx, threadId, head.latest);
         },
@@ -136,29 +151,25 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
     async delete(threadId, checkpointId) {
       assertId(threadId, "threadId");
       assertId(checkpointId, "checkpointId");
-      return db.write(
-        ["meta", "blobs"],
-        async (tx) => {
-          const meta = tx.objectStore("meta");
-          const row = (await meta.get(cpKey(threadId, checkpointId))) as CheckpointRow | undefined;
-          if (!row) throw notFound(threadId, checkpointId);
-          const head = (await meta.get(headKey(threadId))) as HeadRow;
-          await payloads.release(tx, row.ref);
-          await meta.delete(cpKey(threadId, checkpointId));
-          if (head.count <= 1) {
+      try {
+        await updateOnDelete(threadId, checkpointId);
+      } catch (e) {
+        if (!isStoreError(e, "QUOTA_EXCEEDED")) throw e;
+        // Storage is full, and a browser then admits only transactions that delete: drop the
+        // checkpoint and the head row without writing anything; readers rebuild the head.
+        await db.write(
+          ["meta", "blobs"],
+          async (tx) => {
+            const meta = tx.objectStore("meta");
+            const row = (await meta.get(cpKey(threadId, checkpointId))) as CheckpointRow | undefined;
+            if (!row) throw notFound(threadId, checkpointId);
+            await payloads.release(tx, row.ref);
+            await meta.delete(cpKey(threadId, checkpointId));
             await meta.delete(headKey(threadId));
-            return;
-          }
-          let latest = head.latest;
-          if (latest === checkpointId) {
-            // The newest one left: one step back from the end of the thread's range.
-            const cursor = await meta.openKeyCursor(prefixRange([T, "cp", threadId]), "prev");
-            latest = cursor!.key[3] as string;
-          }
-          await meta.put({ ...head, latest, count: head.count - 1 } satisfies HeadRow, headKey(threadId));
-        },
-        "deleting a checkpoint",
-      );
+          },
+          "deleting a checkpoint",
+        );
+      }
     },
 
     async deleteThread(threadId) {
@@ -168,19 +179,52 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
 
     async count(threadId) {
       assertId(threadId, "threadId");
-      return db.read(
-        ["meta"],
-        async (tx) => ((await tx.objectStore("meta").get(headKey(threadId))) as HeadRow | undefined)?.count ?? 0,
-        "counting checkpoints",
-      );
+      return db.read(["meta"], async (tx) => (await headOf(tx, threadId))?.count ?? 0, "counting checkpoints");
     },
 
     async listThreads() {
+      // Walks the checkpoint keys a thread at a time (a head row may be missing, see delete).
       return db.read(
         ["meta"],
-        async (tx) => (await tx.objectStore("meta").getAllKeys(prefixRange([T, "head"]))).map((k) => k[2] as string),
+        async (tx) => {
+          const threads: string[] = [];
+          let cursor = await tx.objectStore("meta").openKeyCursor(prefixRange([T, "cp"]));
+          while (cursor) {
+            const thread = cursor.key[2] as string;
+            threads.push(thread);
+            cursor = await cursor.continue([T, "cp", thread, MAX_KEY]);
+          }
+          return threads;
+        },
         "listing threads",
       );
     },
   };
+
+  /** A delete that keeps the head row current: the usual path. */
+  function updateOnDelete(threadId: string, checkpointId: string): Promise<void> {
+    return db.write(
+      ["meta", "blobs"],
+      async (tx) => {
+        const meta = tx.objectStore("meta");
+        const row = (await meta.get(cpKey(threadId, checkpointId))) as CheckpointRow | undefined;
+        if (!row) throw notFound(threadId, checkpointId);
+        const head = (await headOf(tx, threadId))!;
+        await payloads.release(tx, row.ref);
+        await meta.delete(cpKey(threadId, checkpointId));
+        if (head.count <= 1) {
+          await meta.delete(headKey(threadId));
+          return;
+        }
+        let latest = head.latest;
+        if (latest === checkpointId) {
+          // The newest one left: one step back from the end of the thread's range.
+          const cursor = await meta.openKeyCursor(prefixRange([T, "cp", threadId]), "prev");
+          latest = cursor!.key[3] as string;
+        }
+        await meta.put({ ...head, latest, count: head.count - 1 } satisfies HeadRow, headKey(threadId));
+      },
+      "deleting a checkpoint",
+    );
+  }
 }
