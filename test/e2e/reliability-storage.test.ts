@@ -72,9 +72,16 @@ describe("storage pressure", () => {
         if (o.ok && (o.value as { state: Uint8Array }).state.every((b, j) => b === want[j])) keptIntact++;
       }
       const deleteOne = await window.rel.outcome(s.threads.delete("fill", fillIds[0]));
+      // The thread still reads right after a delete on a full disk.
+      const afterDelete = {
+        count: await s.threads.count("fill"),
+        listed: (await s.threads.list("fill")).length,
+        latest: (await s.threads.loadLatest("fill")).meta.checkpointId,
+        threads: await s.threads.listThreads(),
+      };
       const deleteThread = await window.rel.outcome(s.threads.deleteThread("fill"));
       const smallAfter = await window.rel.outcome(s.threads.save("small", {}, new Uint8Array(10)));
-      return { accepted, failure, rowsBefore, rowsAfter, countAfter, keptIntact, deleteOne, deleteThread, smallAfter };
+      return { accepted, failure, rowsBefore, rowsAfter, countAfter, keptIntact, deleteOne, afterDelete, lastFill: fillIds.at(-1), deleteThread, smallAfter };
     }, kept);
     printFigures("quota", {
       quota,
@@ -84,7 +91,8 @@ describe("storage pressure", () => {
       failure: result.failure?.code ?? "none",
       keptIntact: `${result.keptIntact}/${kept.length}`,
       leftBehindRows: JSON.stringify(result.rowsAfter) === JSON.stringify(result.rowsBefore) ? 0 : 1,
-      deleteWhenFull: result.deleteOne.ok && result.deleteThread.ok ? "ok" : "failed",
+      deleteOne: result.deleteOne.ok ? "ok" : result.deleteOne.code ?? "?",
+      deleteThread: result.deleteThread.ok ? "ok" : result.deleteThread.code ?? "?",
       smallWriteAfterDeletes: result.smallAfter.ok ? "ok" : result.smallAfter.code ?? "?",
     });
     expect(result.failure).toMatchObject({ ok: false, code: "QUOTA_EXCEEDED", retryable: false });
@@ -92,6 +100,7 @@ describe("storage pressure", () => {
     expect(result.countAfter).toBe(result.accepted);
     expect(result.keptIntact).toBe(kept.length);
     expect(result.deleteOne.ok).toBe(true);
+    expect(result.afterDelete).toEqual({ count: result.accepted - 1, listed: result.accepted - 1, latest: result.lastFill, threads: ["fill", "keep"] });
     expect(result.deleteThread.ok).toBe(true);
     // Not asserted: Chromium gives deleted space back lazily, so a write right after the deletes
     // may still meet the quota; it must then be the same typed error.
