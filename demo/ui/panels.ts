@@ -108,7 +108,7 @@ export function renderStorage(figures: StorageFigures): HTMLElement {
         ]),
       ]),
     ]),
-    h("p", { class: "hint", text: "Raw: the bytes LangGraph serialized and the events appended. Stored: what IndexedDB keeps after compression. Channel values are stored once per version, not once per checkpoint." }),
+    h("p", { class: "hint", text: "Raw: the bytes the library was given (LangGraph's serialized checkpoints, titles, events). Stored: what IndexedDB keeps, compressed, with data shared between checkpoints kept once." }),
     h("div", { class: "estimate" }, [
       h("div", { class: "estimate-label" }, [h("span", { text: "This site in the browser" }), h("span", { testid: "estimate", text: est ? `${formatBytes(usage)} of ${formatBytes(quota)}` : "not available" })]),
       h("div", { class: "meter" }, [h("div", { class: "meter-fill", attrs: { style: `width: ${quota ? Math.max(1, Math.min(100, (usage / quota) * 100)) : 0}%` } })]),
