@@ -1,5 +1,6 @@
 import { openStore, isStoreError, ERROR_CODES, type Store } from "../../src/index";
 import * as crash from "./crash-writer";
+import { countRowsWith } from "../conformance/backend";
 
 /**
  * The page the Playwright reliability tests drive: the library's public entry, and small helpers
@@ -25,34 +26,11 @@ async function outcome(p: Promise<unknown>): Promise<Outcome> {
   }
 }
 
-/** Rows per object store of database `name`, read with raw IndexedDB (no upgrade). */
-async function rows(name: string): Promise<Record<string, number>> {
-  const db = await new Promise<IDBDatabase>((resolve, reject) => {
-    const req = indexedDB.open(name);
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-  try {
-    const names = Array.from(db.objectStoreNames);
-    const tx = db.transaction(names, "readonly");
-    const counts: Record<string, number> = {};
-    for (const n of names) {
-      counts[n] = await new Promise<number>((resolve, reject) => {
-        const req = tx.objectStore(n).count();
-        req.onsuccess = () => resolve(req.result);
-        req.onerror = () => reject(req.error);
-      });
-    }
-    return counts;
-  } finally {
-    db.close();
-  }
-}
-
 const harness = {
   /** Plays the app in the crash tests. */
   crash,
-  rows,
+  /** Rows per object store of database `name`, read with raw IndexedDB. */
+  rows: (name: string) => countRowsWith(indexedDB, name),
   openStore,
   outcome,
   stores: new Map<string, Store>(),
