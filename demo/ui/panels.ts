@@ -51,6 +51,7 @@ export function renderTurns(turns: StoredTurnEvents[]): HTMLElement {
       h("section", { class: "turn", testid: "turn" }, [
         h("header", {}, [
           h("span", { class: "turn-no", text: `Turn ${turn.turn + 1}` }),
+          h("span", { class: "turn-count", text: `${turn.events.length} events` }),
           h("span", { class: `pill ${turn.finished ? "ok" : "open"}`, text: turn.finished ? "finished" : "open" }),
         ]),
         h(
