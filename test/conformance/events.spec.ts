@@ -1,0 +1,149 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { EventStore, Stores } from "../../src/types";
+import type { Backend } from "./backend";
+import { expectCode } from "./expect-code";
+
+export function eventsSpec(backend: Backend): void {
+  describe(`events (seed 004) on ${backend.name}`, () => {
+    const open: Stores[] = [];
+    afterEach(async () => {
+      await Promise.all(open.splice(0).map((s) => s.close()));
+    });
+    async function fresh(name = backend.freshName("events")): Promise<{ events: EventStore; name: string; stores: Stores }> {
+      const stores = await backend.open(name);
+      open.push(stores);
+      return { events: stores.events, name, stores };
+    }
+    async function reopen(first: { name: string; stores: Stores }) {
+      await first.stores.close();
+      open.splice(open.indexOf(first.stores), 1);
+      return fresh(first.name);
+    }
+
+    it("reads appended events at once, in order, before and after finishTurn", async () => {
+      const { events } = await fresh();
+      await events.append("t", 0, { type: "token", text: "Hel" });
+      await events.append("t", 0, { type: "token", text: "lo", extra: { n: [1, 2] } });
+      expect(await events.getTurn("t", 0)).toEqual({
+        threadId: "t",
+        turn: 0,
+        events: [{ type: "token", text: "Hel" }, { type: "token", text: "lo", extra: { n: [1, 2] } }],
+        finished: false,
+      });
+      await events.finishTurn("t", 0);
+      const turn = await events.getTurn("t", 0);
+      expect(turn?.finished).toBe(true);
+      expect(turn?.events.map((e) => e.text)).toEqual(["Hel", "lo"]);
+      expect(await events.getTurn("t", 1)).toBeUndefined();
+    });
+
+    it("rejects appends to a finished turn with TURN_FINISHED", async () => {
+      const { events } = await fresh();
+      await events.append("t", 3, { n: 1 });
+      await events.finishTurn("t", 3);
+      await expectCode(events.append("t", 3, { n: 2 }), "TURN_FINISHED");
+      expect((await events.getTurn("t", 3))?.events).toEqual([{ n: 1 }]);
+      // Finishing again changes nothing; other turns stay open.
+      await events.finishTurn("t", 3);
+      await events.append("t", 4, { n: 3 });
+    });
+
+    it("lists turns in ascending numeric order and events across them", async () => {
+      const { events } = await fresh();
+      for (const turn of [10, 2, 1]) {
+        await events.append("t", turn, { turn });
+        if (turn !== 1) await events.finishTurn("t", turn);
+      }
+      await events.append("other", 0, { x: 1 });
+      const turns = await events.getTurns("t");
+      expect(turns.map((t) => [t.turn, t.finished])).toEqual([[1, false], [2, true], [10, true]]);
+      expect((await events.getEvents("t")).map((e) => e.turn)).toEqual([1, 2, 10]);
+      expect(await events.getTurns("nobody")).toEqual([]);
+    });
+
+    it("finishTurn makes the turn durable: a reopened store sees every event", async () => {
+      const first = await fresh();
+      for (let i = 0; i < 120; i++) await first.events.append("t", 0, { i });
+      await first.events.finishTurn("t", 0);
+      const { events } = await reopen(first);
+      const turn = await events.getTurn("t", 0);
+      expect(turn?.finished).toBe(true);
+      expect(turn?.events.map((e) => e.i)).toEqual(Array.from({ length: 120 }, (_, i) => i));
+      await expectCode(events.append("t", 0, { late: true }), "TURN_FINISHED");
+    });
+
+    it("writes buffered events within the flush delay, without finishTurn", async () => {
+      const first = await fresh();
+      await first.events.append("t", 0, { a: 1 });
+      const other = await fresh(first.name);
+      let seen: unknown[] = [];
+      for (let i = 0; i < 100 && seen.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        seen = (await other.events.getTurn("t", 0))?.events ?? [];
+      }
+      expect(seen).toEqual([{ a: 1 }]);
+    });
+
+    it("close flushes what is buffered", async () => {
+      const first = await fresh();
+      await first.events.append("t", 2, { kept: true });
+      const { events } = await reopen(first);
+      expect(await events.getTurn("t", 2)).toEqual({ threadId: "t", turn: 2, events: [{ kept: true }], finished: false });
+    });
+
+    it("a turn finished by another store on the same database rejects later appends", async () => {
+      const a = await fresh();
+      const b = await fresh(a.name);
+      await a.events.append("t", 0, { from: "a" });
+      await a.events.finishTurn("t", 0);
+      await expectCode(b.events.append("t", 0, { from: "b" }), "TURN_FINISHED");
+      expect((await b.events.getTurn("t", 0))?.events).toEqual([{ from: "a" }]);
+    });
+
+    it("clear removes the thread's events, buffered and stored, and leaves no rows", async () => {
+      const { events, name } = await fresh();
+      const before = await backend.countRows(name);
+      await events.append("t", 0, { a: 1 });
+      await events.finishTurn("t", 0);
+      await events.append("t", 1, { b: 1 });
+      await events.append("keep", 0, { c: 1 });
+      await events.finishTurn("keep", 0);
+      await events.clear("t");
+      expect(await events.getTurns("t")).toEqual([]);
+      expect(await events.getEvents("keep")).toEqual([{ c: 1 }]);
+      await events.clear("keep");
+      expect(await backend.countRows(name)).toEqual(before);
+      // A cleared turn can be written again.
+      await events.append("t", 0, { again: true });
+      expect((await events.getTurn("t", 0))?.finished).toBe(false);
+    });
+
+    it("rejects bad arguments with INVALID_ARGUMENT and writes nothing", async () => {
+      const { events, name, stores } = await fresh();
+      await events.append("t", 0, { ok: 1 });
+      await events.finishTurn("t", 0);
+      const before = await backend.countRows(name);
+      const bad: Array<() => Promise<unknown>> = [
+        () => events.append("", 0, {}),
+        () => events.append("t", -1, {}),
+        () => events.append("t", 1.5, {}),
+        () => events.append("t", Number.NaN, {}),
+        () => events.append("t", "1" as never, {}),
+        () => events.append("t", 1, null as never),
+        () => events.append("t", 1, [1, 2] as never),
+        () => events.append("t", 1, JSON.parse('{"__proto__": {"polluted": 1}}')),
+        () => events.append("t", 1, { f: (() => 1) as unknown }),
+        () => events.finishTurn("t", -2),
+        () => events.getTurn("", 0),
+        () => events.getTurns(1 as never),
+        () => events.getEvents(""),
+        () => events.clear(""),
+      ];
+      for (const call of bad) await expectCode(call(), "INVALID_ARGUMENT");
+      await stores.close();
+      open.splice(open.indexOf(stores), 1);
+      expect(await backend.countRows(name)).toEqual(before);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+  });
+}
