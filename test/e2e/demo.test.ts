@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -12,7 +12,8 @@ import { chromiumLaunchOptions } from "../chromium";
  * preview server, driven in Chromium. Each test gets a fresh browser context (fresh IndexedDB,
  * no service worker yet) and fails on any page error or unhandled rejection.
  */
-const demoRoot = resolve(import.meta.dirname, "../../demo");
+const repo = resolve(import.meta.dirname, "../..");
+const demoRoot = join(repo, "demo");
 const DB_NAME = "idb-checkpoint-demo";
 
 let outDir: string;
@@ -178,7 +179,10 @@ describe("the demo app", () => {
     await send(page, "Remember that the launch is on Friday");
     await page.getByTestId("tab-history").click();
     await page.getByTestId("checkpoint").first().waitFor();
-    await page.screenshot({ path: join(demoRoot, "screenshot.png") });
+    // Saved as a test artifact on every run; the README's copy in demo/ only when asked for
+    // (UPDATE_SCREENSHOT=1) or missing, so a test run leaves the checkout clean.
+    const shot = await page.screenshot({ path: join(repo, "test/artifacts/demo.png") });
+    if (process.env.UPDATE_SCREENSHOT === "1" || !existsSync(join(demoRoot, "screenshot.png"))) writeFileSync(join(demoRoot, "screenshot.png"), shot);
   });
 
   it("shows every thread and its exact state after a reload, and approves the pending step there", async () => {
