@@ -9,12 +9,13 @@ import { printFigures } from "../reliability/figures";
 import type { Found } from "../reliability/crash-writer";
 
 /**
- * Crash sweep: the page writes checkpoints, run events and multi-row saver checkpoints as fast as
- * it can and reports every acknowledgement to Node; at a random moment the renderer is crashed
+ * Crash sweep: the page writes checkpoints, run events, multi-row saver checkpoints and finished
+ * agent turns as fast as it can and reports every acknowledgement to Node; at a random moment the renderer is crashed
  * (chrome://crash) and the browser's process group is killed with SIGKILL, or the process group
  * is killed outright. Chromium then starts again on the same profile and the test checks:
  * the database opens, every acknowledged write is there, run event seqs are dense 1..N, and every
- * saver checkpoint present is whole (header and all its channel blobs).
+ * saver checkpoint present is whole (header and all its channel blobs), and every finished turn
+ * holds exactly its events.
  * `npm test` runs 3 kills; `npm run test:stress` (RELIABILITY_STRESS=1) runs 24.
  */
 
@@ -41,7 +42,8 @@ async function harnessPage(proc: BrowserProcess): Promise<Page> {
 
 describe("crash sweep", () => {
   it(`loses no acknowledged write over ${KILLS} kills at random moments, keeps run seqs dense and saver checkpoints whole`, async () => {
-    const acked = { cp: new Set<string>(), ev: new Set<number>(), sv: new Set<string>() };
+    const acked = { cp: new Set<string>(), ev: new Set<number>(), sv: new Set<string>(), turn: new Set<number>() };
+    const ackedCount = () => acked.cp.size + acked.ev.size + acked.sv.size + acked.turn.size;
     const totals = { kills: 0, renderCrashes: 0, opens: 0, openFailures: 0, lost: 0, gaps: 0, partial: 0, damaged: 0, unackedPresent: 0 };
     const problems: string[] = [];
 
@@ -55,23 +57,30 @@ describe("crash sweep", () => {
       const cps = new Set(found.checkpoints);
       const svs = new Set(found.saverComplete);
       const seqs = new Set(found.eventSeqs);
-      const lost = [...acked.cp].filter((id) => !cps.has(id)).length + [...acked.ev].filter((q) => !seqs.has(q)).length + [...acked.sv].filter((id) => !svs.has(id)).length;
+      const turns = new Set(found.turnsComplete);
+      const lost =
+        [...acked.cp].filter((id) => !cps.has(id)).length +
+        [...acked.ev].filter((q) => !seqs.has(q)).length +
+        [...acked.sv].filter((id) => !svs.has(id)).length +
+        [...acked.turn].filter((t) => !turns.has(t)).length;
       const gaps = found.eventSeqs.filter((q, i) => q !== i + 1).length;
       totals.lost = lost;
       totals.gaps = gaps;
-      totals.partial = found.saverPartial;
+      totals.partial = found.saverPartial + found.turnsBroken;
       totals.damaged = found.checkpointsDamaged;
-      totals.unackedPresent = found.checkpoints.length - acked.cp.size + found.eventSeqs.length - acked.ev.size + found.saverComplete.length - acked.sv.size;
-      if (lost || gaps || found.saverPartial || found.checkpointsDamaged) {
-        problems.push(`launch ${launch}: lost ${lost}, gaps ${gaps}, partial saver checkpoints ${found.saverPartial}, damaged checkpoints ${found.checkpointsDamaged}`);
+      totals.unackedPresent = found.checkpoints.length + found.eventSeqs.length + found.saverComplete.length + found.turnsComplete.length - ackedCount();
+      if (lost || gaps || found.saverPartial || found.turnsBroken || found.checkpointsDamaged) {
+        problems.push(
+          `launch ${launch}: lost ${lost}, gaps ${gaps}, partial saver checkpoints ${found.saverPartial}, broken turns ${found.turnsBroken}, damaged checkpoints ${found.checkpointsDamaged}`,
+        );
       }
     };
 
     for (let launch = 0; launch <= KILLS; launch++) {
       const proc = await startBrowser(profile);
       try {
-        await proc.context.exposeFunction("ack", (kind: "cp" | "ev" | "sv", id: string | number) => {
-          if (kind === "ev") acked.ev.add(id as number);
+        await proc.context.exposeFunction("ack", (kind: "cp" | "ev" | "sv" | "turn", id: string | number) => {
+          if (kind === "ev" || kind === "turn") acked[kind].add(id as number);
           else acked[kind].add(id as string);
         });
         const page = await harnessPage(proc);
@@ -79,10 +88,10 @@ describe("crash sweep", () => {
         expect(pageErrors.get(page)).toEqual([]);
         if (launch === KILLS) break;
 
-        const before = acked.cp.size + acked.ev.size + acked.sv.size;
+        const before = ackedCount();
         await page.evaluate((n) => window.rel.crash.write(n), launch);
         // Kill at a uniformly random moment of the burst, once writing has visibly started.
-        for (let i = 0; i < 200 && acked.cp.size + acked.ev.size + acked.sv.size === before; i++) await sleep(25);
+        for (let i = 0; i < 200 && ackedCount() === before; i++) await sleep(25);
         await sleep(Math.random() * 2_500);
         if (launch % 2 === 1) {
           totals.renderCrashes++;
@@ -101,9 +110,10 @@ describe("crash sweep", () => {
       ackedCheckpoints: acked.cp.size,
       ackedEvents: acked.ev.size,
       ackedSaverCheckpoints: acked.sv.size,
+      ackedFinishedTurns: acked.turn.size,
       lost: totals.lost,
       seqGaps: totals.gaps,
-      partialSaverCheckpoints: totals.partial,
+      partialCheckpointsOrTurns: totals.partial,
       damagedCheckpoints: totals.damaged,
       committedButUnacked: totals.unackedPresent,
       databaseOpened: `${totals.opens}/${KILLS + 1}`,
@@ -113,5 +123,6 @@ describe("crash sweep", () => {
     expect(acked.cp.size).toBeGreaterThan(0);
     expect(acked.ev.size).toBeGreaterThan(0);
     expect(acked.sv.size).toBeGreaterThan(0);
+    expect(acked.turn.size).toBeGreaterThan(0);
   });
 });

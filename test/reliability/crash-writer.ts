@@ -2,15 +2,16 @@ import { openStore, isStoreError, type Store } from "../../src/index";
 
 /**
  * The page side of the crash sweep. `write` saves small checkpoints (threads), appends run events
- * (runs) and puts multi-row saver checkpoints (one header, three channel blobs, indexes: one
- * transaction over several object stores) in three lanes as fast as the store takes them, and
+ * (runs), puts multi-row saver checkpoints (one header, three channel blobs, indexes: one
+ * transaction over several object stores) and writes agent turns (three buffered appends, then
+ * finishTurn, the durability barrier) in four lanes as fast as the store takes them, and
  * reports each acknowledgement to Node through an exposed binding the moment it arrives. `verify`
  * reads everything back after a relaunch and reports what is there, as plain data.
  */
 
 declare global {
   interface Window {
-    ack?: (kind: "cp" | "ev" | "sv", id: string | number) => Promise<void>;
+    ack?: (kind: "cp" | "ev" | "sv" | "turn", id: string | number) => Promise<void>;
   }
 }
 
@@ -72,7 +73,16 @@ export async function write(launch: number): Promise<void> {
     });
     void window.ack?.("sv", id);
   });
+  // Turn numbers are unique across launches: launch * 1e6 + i.
+  void lane(async (i) => {
+    const turn = launch * 1_000_000 + i;
+    for (let e = 0; e < TURN_EVENTS; e++) await s.events.append("agent", turn, { turn, e });
+    await s.events.finishTurn("agent", turn);
+    void window.ack?.("turn", turn);
+  });
 }
+
+const TURN_EVENTS = 3;
 
 export interface Found {
   opened: boolean;
@@ -82,11 +92,15 @@ export interface Found {
   eventSeqs: number[];
   saverComplete: string[];
   saverPartial: number;
+  /** Finished turns holding exactly their events, in order. */
+  turnsComplete: number[];
+  /** Finished turns missing events, or holding others. */
+  turnsBroken: number;
 }
 
 /** Reads back everything the writer lanes may have written. */
 export async function verify(): Promise<Found> {
-  const found: Found = { opened: false, checkpoints: [], checkpointsDamaged: 0, eventSeqs: [], saverComplete: [], saverPartial: 0 };
+  const found: Found = { opened: false, checkpoints: [], checkpointsDamaged: 0, eventSeqs: [], saverComplete: [], saverPartial: 0, turnsComplete: [], turnsBroken: 0 };
   let s: Store;
   try {
     s = await openStore({ name: DB });
@@ -117,6 +131,12 @@ export async function verify(): Promise<Found> {
         CHANNELS.every((c) => tuple.channelValues[c] && same(tuple.channelValues[c][1], bytesOf(`${c}${id}`, 300)));
       if (whole) found.saverComplete.push(id);
       else found.saverPartial++;
+    }
+    for (const t of await s.events.getTurns("agent")) {
+      if (!t.finished) continue;
+      const whole = t.events.length === TURN_EVENTS && t.events.every((e, i) => e.turn === t.turn && e.e === i);
+      if (whole) found.turnsComplete.push(t.turn);
+      else found.turnsBroken++;
     }
   } catch (e) {
     found.openError = `reading failed: ${String(e)}`;

@@ -17,7 +17,7 @@ const repo = resolve(import.meta.dirname, "../..");
 export async function startServer(): Promise<{ url: string; close(): Promise<void> }> {
   const server: ViteDevServer = await createServer({
     root: repo,
-    configFile: process.env.RELIABILITY_VITE_CONFIG || false,
+    configFile: false,
     logLevel: "warn",
     resolve: {
       alias: {
@@ -26,7 +26,11 @@ export async function startServer(): Promise<{ url: string; close(): Promise<voi
       },
     },
     worker: { format: "es" },
-    optimizeDeps: { include: ["comlink", "idb", "fflate"] },
+    // No dependency pre-bundling: the libraries are served as the ES modules they ship. A
+    // re-bundle mid-run would reload the page and fail a worker's imports; and this server must
+    // not share a bundle cache with the other suites' servers.
+    optimizeDeps: { noDiscovery: true, include: [] },
+    cacheDir: resolve(repo, "node_modules/.vite-reliability"),
     server: { host: "127.0.0.1", port: 0, strictPort: false, hmr: false },
   });
   await server.listen();
