@@ -39,11 +39,17 @@ function serviceWorker(): Plugin {
 
 export default defineConfig({
   root: demo,
+  // Its own dependency cache, apart from the library's test runs.
+  cacheDir: resolve(repo, "node_modules/.vite/demo"),
   // Relative URLs: the built demo works from any path it is served under.
   base: "./",
   resolve: { alias },
   // Pre-bundling would copy the store into one file and lose its `new URL(...)` worker.
-  optimizeDeps: { exclude: ["idb-checkpoint", "idb-checkpoint/langgraph"] },
+  optimizeDeps: {
+    exclude: ["idb-checkpoint", "idb-checkpoint/langgraph"],
+    // Found up front, so the first visit of `npm run demo` does not reload the page midway.
+    include: ["@langchain/langgraph/web", "@langchain/core/messages", "@langchain/langgraph-checkpoint", "comlink", "idb", "fflate"],
+  },
   worker: { format: "es" },
   plugins: [serviceWorker()],
   server: { port: 5173, fs: { allow: [repo] } },
