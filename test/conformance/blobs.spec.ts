@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { BlobCheckpointStore, Stores } from "../../src/types";
-import type { Backend } from "./backend";
+import { storesFor, type Backend } from "./backend";
 import { expectCode } from "./expect-code";
 
 const bytes = (...b: number[]) => new Uint8Array(b);
@@ -8,14 +8,10 @@ const MAX_U64 = 0xffff_ffff_ffff_ffffn;
 
 export function blobsSpec(backend: Backend): void {
   describe(`blobs (seed 003) on ${backend.name}`, () => {
-    const open: Stores[] = [];
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((s) => s.close()));
-    });
-    async function fresh(name = backend.freshName("blobs")): Promise<{ blobs: BlobCheckpointStore; name: string; stores: Stores }> {
-      const stores = await backend.open(name);
-      open.push(stores);
-      return { blobs: stores.blobs, name, stores };
+    const opened = storesFor(backend, "blobs");
+    async function fresh(name?: string): Promise<{ blobs: BlobCheckpointStore; name: string; stores: Stores }> {
+      const o = await opened.fresh(name);
+      return { blobs: o.stores.blobs, ...o };
     }
 
     it("saves and loads bytes with their trace and the full 64-bit graph hash", async () => {
@@ -67,8 +63,7 @@ export function blobsSpec(backend: Backend): void {
     it("keeps blobs after the database is closed and reopened", async () => {
       const first = await fresh();
       await first.blobs.save("a", "t", 42n, bytes(4, 2));
-      await first.stores.close();
-      open.splice(open.indexOf(first.stores), 1);
+      await opened.closeNow(first.stores);
       const { blobs } = await fresh(first.name);
       const latest = await blobs.loadLatest("t");
       expect(latest!.record.graphHash).toBe(42n);

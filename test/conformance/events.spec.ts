@@ -1,22 +1,17 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { EventStore, Stores } from "../../src/types";
-import type { Backend } from "./backend";
+import { storesFor, type Backend } from "./backend";
 import { expectCode } from "./expect-code";
 
 export function eventsSpec(backend: Backend): void {
   describe(`events (seed 004) on ${backend.name}`, () => {
-    const open: Stores[] = [];
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((s) => s.close()));
-    });
-    async function fresh(name = backend.freshName("events")): Promise<{ events: EventStore; name: string; stores: Stores }> {
-      const stores = await backend.open(name);
-      open.push(stores);
-      return { events: stores.events, name, stores };
+    const opened = storesFor(backend, "events");
+    async function fresh(name?: string): Promise<{ events: EventStore; name: string; stores: Stores }> {
+      const o = await opened.fresh(name);
+      return { events: o.stores.events, ...o };
     }
     async function reopen(first: { name: string; stores: Stores }) {
-      await first.stores.close();
-      open.splice(open.indexOf(first.stores), 1);
+      await opened.closeNow(first.stores);
       return fresh(first.name);
     }
 
@@ -140,8 +135,7 @@ export function eventsSpec(backend: Backend): void {
         () => events.clear(""),
       ];
       for (const call of bad) await expectCode(call(), "INVALID_ARGUMENT");
-      await stores.close();
-      open.splice(open.indexOf(stores), 1);
+      await opened.closeNow(stores);
       expect(await backend.countRows(name)).toEqual(before);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     });

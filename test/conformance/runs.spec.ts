@@ -1,20 +1,16 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RunStore, Stores } from "../../src/types";
-import type { Backend } from "./backend";
+import { storesFor, type Backend } from "./backend";
 import { expectCode } from "./expect-code";
 
 const bytes = (...b: number[]) => new Uint8Array(b);
 
 export function runsSpec(backend: Backend): void {
   describe(`runs (seed 002) on ${backend.name}`, () => {
-    const open: Stores[] = [];
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((s) => s.close()));
-    });
-    async function fresh(name = backend.freshName("runs")): Promise<{ runs: RunStore; name: string; stores: Stores }> {
-      const stores = await backend.open(name);
-      open.push(stores);
-      return { runs: stores.runs, name, stores };
+    const opened = storesFor(backend, "runs");
+    async function fresh(name?: string): Promise<{ runs: RunStore; name: string; stores: Stores }> {
+      const o = await opened.fresh(name);
+      return { runs: o.stores.runs, ...o };
     }
 
     it("creates a run pending, reads it back and updates its status", async () => {
@@ -118,8 +114,7 @@ export function runsSpec(backend: Backend): void {
       await first.runs.createRun("r", "w", { p: 1 });
       await first.runs.saveCheckpoint("r", "n", bytes(9, 9));
       await first.runs.appendEvent({ runId: "r", kind: "k" });
-      await first.stores.close();
-      open.splice(open.indexOf(first.stores), 1);
+      await opened.closeNow(first.stores);
       const { runs } = await fresh(first.name);
       expect((await runs.getRun("r"))?.params).toEqual({ p: 1 });
       expect(Array.from((await runs.loadCheckpoint("r", "n"))!.state)).toEqual([9, 9]);

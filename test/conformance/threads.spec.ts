@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Stores, ThreadCheckpointStore } from "../../src/types";
-import type { Backend } from "./backend";
+import { storesFor, type Backend } from "./backend";
 import { expectCode } from "./expect-code";
 
 const bytes = (...b: number[]) => new Uint8Array(b);
@@ -13,14 +13,10 @@ const big = (n: number, seed = 1) => {
 
 export function threadsSpec(backend: Backend): void {
   describe(`threads (seed 000) on ${backend.name}`, () => {
-    const open: Stores[] = [];
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((s) => s.close()));
-    });
-    async function fresh(name = backend.freshName("threads")): Promise<{ threads: ThreadCheckpointStore; name: string; stores: Stores }> {
-      const stores = await backend.open(name);
-      open.push(stores);
-      return { threads: stores.threads, name, stores };
+    const opened = storesFor(backend, "threads");
+    async function fresh(name?: string): Promise<{ threads: ThreadCheckpointStore; name: string; stores: Stores }> {
+      const o = await opened.fresh(name);
+      return { threads: o.stores.threads, ...o };
     }
 
     it("saves and loads a checkpoint's bytes and metadata", async () => {
@@ -124,8 +120,7 @@ export function threadsSpec(backend: Backend): void {
     it("keeps everything after the database is closed and reopened", async () => {
       const first = await fresh();
       const id = await first.threads.save("t", { kept: true }, big(10_000));
-      await first.stores.close();
-      open.splice(open.indexOf(first.stores), 1);
+      await opened.closeNow(first.stores);
       const second = await fresh(first.name);
       const latest = await second.threads.loadLatest("t");
       expect(latest.meta).toMatchObject({ checkpointId: id, metadata: { kept: true } });
