@@ -124,5 +124,5 @@ describe("crash sweep", () => {
     expect(acked.ev.size).toBeGreaterThan(0);
     expect(acked.sv.size).toBeGreaterThan(0);
     expect(acked.turn.size).toBeGreaterThan(0);
-  });
+  }, (KILLS + 1) * 20_000);
 });

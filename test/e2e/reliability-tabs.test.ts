@@ -11,6 +11,7 @@ import { printFigures } from "../reliability/figures";
 const PER_TAB = process.env.RELIABILITY_STRESS ? 5_000 : 2_000;
 const CHECKPOINTS_PER_TAB = process.env.RELIABILITY_STRESS ? 1_000 : 300;
 const LANES = 8;
+const TIMEOUT = process.env.RELIABILITY_STRESS ? 600_000 : 120_000;
 
 let server: Awaited<ReturnType<typeof startServer>>;
 let browser: Browser;
@@ -82,7 +83,7 @@ describe("two tabs", () => {
     expect(dense).toBe(true);
     expect(mismatched).toBe(0);
     for (const tab of tabs) expect(pageErrors.get(tab)).toEqual([]);
-  });
+  }, TIMEOUT);
 
   it(`saves ${CHECKPOINTS_PER_TAB} checkpoints of one thread from each of two tabs: none lost, and loadLatest agrees in both tabs`, async () => {
     const results = await Promise.all(
@@ -129,5 +130,5 @@ describe("two tabs", () => {
     expect(views[1].list).toEqual(views[0].list);
     expect(views[0].latest).toBe(views[1].latest);
     expect(views[0].latest).toBe(newest);
-  });
+  }, TIMEOUT);
 });

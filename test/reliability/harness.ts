@@ -78,7 +78,8 @@ export async function openHarness(page: Page, url: string): Promise<Page> {
   await page.addInitScript(() => {
     window.addEventListener("unhandledrejection", (e) => console.error(`unhandled rejection: ${String(e.reason)}`));
   });
-  await page.goto(url);
-  await page.waitForFunction(() => document.title === "ready", undefined, { timeout: 60_000 });
+  // Generous: the dev server compiles the library on first load, on a machine shared with others.
+  await page.goto(url, { timeout: 120_000 });
+  await page.waitForFunction(() => document.title === "ready", undefined, { timeout: 120_000 });
   return page;
 }
