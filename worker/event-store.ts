@@ -95,8 +95,9 @@ export function createEventStore(ctx: EngineContext, options: EventStoreOptions 
     batch.forEach(({ p, n }, i) => {
       p.events.splice(0, n);
       if (!written[i]) {
-        // Another tab finished this turn while its events sat here: the turn is closed, and
-        // finishing it was that tab's barrier. Later appends to it reject.
+        // Another tab finished this turn while its events sat here. A finished turn never
+        // changes, so these events are dropped even though their append resolved: append is
+        // not durable, finishTurn is, and it was the other tab's. Later appends here reject.
         open.delete(bufferKey(p.threadId, p.turn));
       }
       if (p.events.length === 0) buffer.delete(bufferKey(p.threadId, p.turn));
