@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { EventStore, Stores } from "../../src/types";
-import { storesFor, type Backend } from "./backend";
+import type { Backend } from "./backend";
+import { storesFor } from "./stores-for";
 import { expectCode } from "./expect-code";
 
 export function eventsSpec(backend: Backend): void {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RunStore, Stores } from "../../src/types";
-import { storesFor, type Backend } from "./backend";
+import type { Backend } from "./backend";
+import { storesFor } from "./stores-for";
 import { expectCode } from "./expect-code";
 
 const bytes = (...b: number[]) => new Uint8Array(b);
