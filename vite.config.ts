@@ -18,8 +18,16 @@ const alias = {
   "idb-checkpoint": resolve(root, "src/index.ts"),
 };
 
+/**
+ * Dependencies the browser suites import, pre-bundled before the first test: one found later
+ * (fflate, reached only from a test file's import) makes Vite re-optimize and reload the page
+ * mid-run, which reruns or drops tests.
+ */
+const browserDeps = ["fflate", "comlink", "idb", "idb-keyval", "fast-check", "@langchain/langgraph/web", "@langchain/langgraph-checkpoint", "@langchain/core/runnables", "@langchain/core/singletons"];
+
 const browserProject = (name: string, include: string[], extra: Record<string, unknown> = {}) => ({
   resolve: { alias },
+  optimizeDeps: { include: browserDeps },
   test: {
     name,
     include,

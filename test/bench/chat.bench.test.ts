@@ -1,7 +1,7 @@
 import { afterAll, expect, it } from "vitest";
 import { openStore, type Store } from "../../src/index";
 import { runChat } from "./chat-workload";
-import { storedBytes } from "./stored-bytes";
+import { storedBytes, type StoredBytes } from "./stored-bytes";
 import { MiB, printTable, ratio, round, summarize, uniqueDb, writeResults } from "./stats";
 
 /**
@@ -46,5 +46,12 @@ it("stores a 200-turn chat in about what is new, at a flat time per turn", async
     });
   }
   printTable("200-turn chat (targets: plain stored <= 1 MiB, t200/t10 <= 1.5)", rows);
+  for (const mode of ["plain", "delta"] as const) {
+    const { stored } = data[mode] as { stored: StoredBytes };
+    printTable(
+      `where the ${mode} chat's bytes go`,
+      Object.entries(stored.kinds).map(([kind, k]) => ({ kind, rows: k.rows, "key KiB": round(k.keyBytes / 1024, 1), "value KiB": round(k.valueBytes / 1024, 1) })),
+    );
+  }
   await writeResults("chat", data);
 });

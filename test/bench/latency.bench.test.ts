@@ -28,7 +28,7 @@ it("measures save/load latency and throughput against raw IndexedDB and idb-keyv
     const states = Array.from({ length: RUNS + 3 }, () => text.bytes(size));
     const thread = `t${size}`;
     const ids: string[] = [];
-    const save = summarize(await sample(RUNS, async (i) => ids.push(await store.threads.save(thread, {}, states[i < 0 ? RUNS - i : i]))));
+    const save = summarize(await sample(RUNS, async (i) => ids.push(await store.threads.save(thread, {}, states[i < 0 ? RUNS - 1 - i : i]))));
     const load = summarize(await sample(RUNS, (i) => store.threads.load(thread, ids[Math.abs(i) % ids.length])));
     const loaded = await store.threads.load(thread, ids[ids.length - 1]);
     expect(loaded.state).toEqual(states[RUNS - 1]);

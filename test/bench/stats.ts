@@ -50,10 +50,10 @@ export function printTable(title: string, rows: Array<Record<string, unknown>>):
   console.log([`\n${title}`, line(cols), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n"));
 }
 
-/** Writes one benchmark's figures to test/bench/results/<name>.json. */
+/** Writes one benchmark's figures to test/bench/results/<name>.json (ignored by git). */
 export async function writeResults(name: string, data: unknown): Promise<void> {
   const body = { name, at: new Date().toISOString(), userAgent: navigator.userAgent, cores: navigator.hardwareConcurrency, data };
-  await commands.writeFile(`./results/${name}.json`, JSON.stringify(body, null, 2) + "\n");
+  await commands.writeFile(`test/bench/results/${name}.json`, JSON.stringify(body, null, 2) + "\n");
 }
 
 /** Seeded text from a fixed 3000-word vocabulary: compresses like chat text, not like repeats. */

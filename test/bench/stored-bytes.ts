@@ -7,6 +7,18 @@
 export interface StoredBytes {
   total: number;
   stores: Record<string, { rows: number; bytes: number }>;
+  /** The same by kind of row: store plus key prefix (array keys: first two elements). */
+  kinds: Record<string, { rows: number; keyBytes: number; valueBytes: number }>;
+}
+
+/** The kind of a row, from its key: where the bytes go. */
+function kindOf(store: string, key: IDBValidKey): string {
+  if (Array.isArray(key)) return `${store} ${key.slice(0, 2).map(String).join("/")}`;
+  if (typeof key === "string") {
+    const colon = key.indexOf(":");
+    return `${store} ${colon > 0 && colon < 3 ? key.slice(0, colon + 1) : "payload"}`;
+  }
+  return `${store} ${typeof key}`;
 }
 
 export function sizeOf(v: unknown): number {
@@ -35,13 +47,21 @@ function request<T>(r: IDBRequest<T>): Promise<T> {
 export async function storedBytes(dbName: string): Promise<StoredBytes> {
   const db = await request(indexedDB.open(dbName));
   try {
-    const result: StoredBytes = { total: 0, stores: {} };
+    const result: StoredBytes = { total: 0, stores: {}, kinds: {} };
     for (const name of Array.from(db.objectStoreNames)) {
       const tx = db.transaction(name, "readonly");
       const store = tx.objectStore(name);
       const [keys, values] = await Promise.all([request(store.getAllKeys()), request(store.getAll())]);
       let bytes = 0;
-      for (let i = 0; i < keys.length; i++) bytes += sizeOf(keys[i]) + sizeOf(values[i]);
+      for (let i = 0; i < keys.length; i++) {
+        const k = sizeOf(keys[i]);
+        const v = sizeOf(values[i]);
+        bytes += k + v;
+        const kind = (result.kinds[kindOf(name, keys[i])] ??= { rows: 0, keyBytes: 0, valueBytes: 0 });
+        kind.rows++;
+        kind.keyBytes += k;
+        kind.valueBytes += v;
+      }
       result.stores[name] = { rows: keys.length, bytes };
       result.total += bytes;
     }
