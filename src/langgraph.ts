@@ -102,7 +102,9 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
       checkpointId: checkpoint.id,
       ...(parentId !== undefined ? { parentId } : {}),
       v: checkpoint.v,
-      checkpoint: await this.serde.dumpsTyped({ ...header, channel_values: {} }),
+      // channel_versions is stored once, as channelVersions (the store needs it to find values),
+      // and put back on read: in the checkpoint's bytes too it would be every version twice.
+      checkpoint: await this.serde.dumpsTyped({ ...header, channel_values: {}, channel_versions: {} }),
       metadata: await this.serde.dumpsTyped(metadata),
       metadataIndex,
       channelVersions: { ...checkpoint.channel_versions },
@@ -141,15 +143,18 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
    * Channel values are stored once per (channel, version), so a version must name one value.
    * Plain counters do not: two branches forked from one checkpoint both make version n + 1 with
    * different values. As LangGraph's Python Postgres saver does, a random part after the zero-padded
-   * counter keeps versions of different branches apart; they still sort by the counter first.
+   * counter keeps versions of different branches apart; they still sort by the counter first
+   * (as strings, which the zero padding makes agree with the numbers).
    * The runtime takes string versions (ChannelVersion is number | string), but the base class's
    * type parameter defaults to number, which is what `compile({ checkpointer })` asks for.
    */
   override getNextVersion(current: number | undefined): number {
     const c: unknown = current;
     const n = typeof c === "number" ? c : typeof c === "string" ? Number.parseInt(c.split(".")[0], 10) || 0 : 0;
-    const random = Math.floor(Math.random() * 1e16).toString().padStart(16, "0");
-    return `${String(n + 1).padStart(32, "0")}.${random}` as unknown as number;
+    // Ten digits (ten billion versions of a channel) and eight base-36 characters (41 random bits)
+    // are plenty for one thread, and versions recur in every key and checkpoint, so length is bytes.
+    const random = Math.random().toString(36).slice(2, 10).padEnd(8, "0");
+    return `${String(n + 1).padStart(10, "0")}.${random}` as unknown as number;
   }
 
   /** The whole ancestor walk as one call to the store, so one worker round trip. */
@@ -187,6 +192,7 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
     const channelValues: Record<string, unknown> = {};
     for (const [channel, value] of Object.entries(t.channelValues)) channelValues[channel] = await this.load(value);
     checkpoint.channel_values = channelValues;
+    checkpoint.channel_versions = { ...t.channelVersions };
     if (t.parentSends) this.migratePendingSends(checkpoint, await Promise.all(t.parentSends.map((w) => this.load(w.value))));
     const address: Address = { threadId: t.threadId, ns: t.ns };
     const tuple: CheckpointTuple = {

@@ -4,14 +4,14 @@
  * never go stale, and "known" names only decide what is compressed before a transaction.
  */
 
-/** Decompressed, verified chunk bytes by chunk key, bounded by their total size. */
-export class ChunkCache {
-  private readonly entries = new Map<string, Uint8Array>();
+/** Decompressed, verified chunk bytes (or entries holding them) by key, bounded by their total size. */
+export class ChunkCache<V extends { length: number } | { raw: number } = Uint8Array> {
+  private readonly entries = new Map<string, V>();
   private bytes = 0;
 
   constructor(private readonly maxBytes: number) {}
 
-  get(key: string): Uint8Array | undefined {
+  get(key: string): V | undefined {
     const hit = this.entries.get(key);
     if (hit) {
       // Map keeps insertion order: re-inserting makes this the most recently used entry.
@@ -21,15 +21,16 @@ export class ChunkCache {
     return hit;
   }
 
-  set(key: string, value: Uint8Array): void {
-    if (value.length > this.maxBytes) return;
+  set(key: string, value: V): void {
+    const size = sizeOf(value);
+    if (size > this.maxBytes) return;
     this.delete(key);
     this.entries.set(key, value);
-    this.bytes += value.length;
+    this.bytes += size;
     for (const [k, v] of this.entries) {
       if (this.bytes <= this.maxBytes) break;
       this.entries.delete(k);
-      this.bytes -= v.length;
+      this.bytes -= sizeOf(v);
     }
   }
 
@@ -37,7 +38,7 @@ export class ChunkCache {
     const old = this.entries.get(key);
     if (old) {
       this.entries.delete(key);
-      this.bytes -= old.length;
+      this.bytes -= sizeOf(old);
     }
   }
 
@@ -69,3 +70,5 @@ export class LruSet {
     this.entries.delete(key);
   }
 }
+
+const sizeOf = (v: { length: number } | { raw: number }) => ("raw" in v ? v.raw : v.length);

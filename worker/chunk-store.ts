@@ -7,9 +7,13 @@ import { identity, type TreeEntry } from "./chunk-tree.js";
  * Rows of chunked payloads in `blobs`, and reference counting over them. Every operation walks
  * the tree one level at a time with all of a level's requests in parallel, so a payload costs a
  * few round trips whatever its size.
- *   c:<key>  chunk bytes {codec, raw, crc, data}
- *   r:<key>  chunk reference count {refs, raw, crc}, apart from the bytes so that counting never
- *            reads or rewrites them
+ *   c:<key>  chunk bytes {codec, raw, crc, data}, or a delta chunk {codec, raw, crc, data, base,
+ *            keep}: the first `keep` bytes of the chunk `base` followed by `data`. The last chunk
+ *            of a growing state (a chat) is new in every version but starts like the last chunk
+ *            of the version before; a delta stores only what was added. A delta holds a
+ *            reference to its base, and chains are at most MAX_CHAIN long.
+ *   r:<key>  chunk reference count {refs, raw, crc, base?, depth?}, apart from the bytes so that
+ *            counting never reads or rewrites them; `base` and `depth` mirror a delta's
  *   n:<key>  node {refs, raw, crc, level, kids}: a run of entries of the level below
  * An entry is [key, raw length, CRC-32 of the bytes it covers]. A key is a content name; should
  * two different contents ever share a name, the later one is stored under <name>~1 (~2, ...):
@@ -25,14 +29,31 @@ export interface ChunkRow {
   raw: number;
   /** CRC-32 of the raw bytes, checked on every read. */
   crc: number;
+  /** The chunk's bytes, or for a delta the bytes after `keep`. */
   data: Uint8Array;
+  /** A delta's base chunk. */
+  base?: Entry;
+  /** How many leading bytes of the base a delta starts with. */
+  keep?: number;
 }
 
 interface RefRow {
   refs: number;
   raw: number;
   crc: number;
+  /** A delta's base key, so that freeing the delta frees its reference without reading bytes. */
+  base?: string;
+  /** Deltas between this chunk and a stored whole one: 0 or absent for a whole chunk. */
+  depth?: number;
 }
+
+/**
+ * Longest chain of deltas; a read follows at most this many bases. A chain grows by one with
+ * each version until its chunk closes at a content-defined boundary (8 KiB chunks and 1 KiB
+ * appends: about 8 versions), so this rarely forces a whole copy, and the worker's cache keeps
+ * a thread's recent chunks.
+ */
+export const MAX_CHAIN = 16;
 
 interface NodeRow extends RefRow {
   level: number;
@@ -68,6 +89,7 @@ export async function storeTree(tx: WriteTx, top: TreeEntry[], chunkRow: (e: Tre
   const keys = new Map<string, string>();
   const claimed = new Set<string>();
   const newNodes: Array<{ key: string; e: TreeEntry; refs: number }> = [];
+  const deltas: Array<{ key: string; e: TreeEntry; refs: number }> = [];
   const writes: Promise<unknown>[] = [];
   let level = new Map<string, { item: TreeEntry; n: number }>();
   for (const e of top) tally(level, identity(e), e);
@@ -84,7 +106,9 @@ export async function storeTree(tx: WriteTx, top: TreeEntry[], chunkRow: (e: Tre
         if (row && matches(row, e)) {
           writes.push(blobs.put({ ...row, refs: row.refs + n }, prefix + key));
         } else if (!row) {
-          if (e.level === 0) {
+          if (e.level === 0 && e.delta) {
+            deltas.push({ key, e, refs: n });
+          } else if (e.level === 0) {
             writes.push(blobs.put(chunkRow(e), CHUNK + key), blobs.put({ refs: n, raw: e.raw, crc: e.crc } satisfies RefRow, REFS + key));
           } else {
             newNodes.push({ key, e, refs: n });
@@ -100,6 +124,7 @@ export async function storeTree(tx: WriteTx, top: TreeEntry[], chunkRow: (e: Tre
     }
     level = below;
   }
+  await storeDeltas(tx, deltas, claimed, chunkRow, writes);
   const entry = (e: TreeEntry): Entry => [keys.get(identity(e))!, e.raw, e.crc];
   for (const { key, e, refs } of newNodes) {
     const row: NodeRow = { refs, raw: e.raw, crc: e.crc, level: e.level, kids: e.kids!.map(entry) };
@@ -110,16 +135,67 @@ export async function storeTree(tx: WriteTx, top: TreeEntry[], chunkRow: (e: Tre
 }
 
 /**
+ * Writes the new chunks that encode proposed as deltas. Each base must be stored, whole or as a
+ * short enough chain: a base already stored gains one reference per delta; a base no longer
+ * stored (freed since this worker saw it) is written whole from the bytes encode kept. A delta
+ * whose base is taken by a different content, or whose chain would grow past MAX_CHAIN, is
+ * written whole instead.
+ */
+async function storeDeltas(
+  tx: WriteTx,
+  deltas: Array<{ key: string; e: TreeEntry; refs: number }>,
+  claimed: Set<string>,
+  chunkRow: (e: TreeEntry) => ChunkRow,
+  writes: Promise<unknown>[],
+): Promise<void> {
+  if (deltas.length === 0) return;
+  const blobs = tx.objectStore("blobs");
+  const bases = new Map<string, TreeEntry>();
+  for (const { e } of deltas) bases.set(e.delta!.base.name, e.delta!.base);
+  const names = [...bases.keys()];
+  const rows = await Promise.all(names.map((name) => blobs.get(REFS + name) as Promise<RefRow | undefined>));
+  const state = new Map<string, { row: RefRow; fresh: boolean; gained: number } | null>();
+  names.forEach((name, i) => {
+    const base = bases.get(name)!;
+    const row = rows[i];
+    if (claimed.has(REFS + name)) state.set(name, null);
+    else if (row && row.raw === base.raw && row.crc === base.crc && (row.depth ?? 0) < MAX_CHAIN) state.set(name, { row, fresh: false, gained: 0 });
+    else if (!row) state.set(name, { row: { refs: 0, raw: base.raw, crc: base.crc }, fresh: true, gained: 0 });
+    else state.set(name, null);
+  });
+  for (const { key, e, refs } of deltas) {
+    const { base, keep, packed } = e.delta!;
+    const s = state.get(base.name);
+    if (!s) {
+      writes.push(blobs.put(chunkRow({ ...e, delta: undefined }), CHUNK + key), blobs.put({ refs, raw: e.raw, crc: e.crc } satisfies RefRow, REFS + key));
+      continue;
+    }
+    s.gained++;
+    const depth = (s.row.depth ?? 0) + 1;
+    const row: ChunkRow = { codec: packed.codec, raw: e.raw, crc: e.crc, data: packed.data, base: [base.name, base.raw, base.crc], keep };
+    writes.push(blobs.put(row, CHUNK + key), blobs.put({ refs, raw: e.raw, crc: e.crc, base: base.name, depth } satisfies RefRow, REFS + key));
+  }
+  for (const [name, s] of state) {
+    if (!s || s.gained === 0) continue;
+    if (s.fresh) writes.push(blobs.put(chunkRow(bases.get(name)!), CHUNK + name));
+    writes.push(blobs.put({ ...s.row, refs: s.row.refs + s.gained }, REFS + name));
+    claimed.add(REFS + name);
+  }
+}
+
+/**
  * Drops one reference per occurrence of each entry (of level `level`); what no one refers to any
- * more is deleted, and a deleted node's entries lose a reference on the level below. Resolves
- * with the keys of the chunks deleted.
+ * more is deleted, and a deleted node's entries lose a reference on the level below, a deleted
+ * delta's base one more on level 0. Resolves with the keys of the chunks deleted.
  */
 export async function releaseTree(tx: WriteTx, level: number, top: Entry[]): Promise<string[]> {
   const blobs = tx.objectStore("blobs");
   const freed: string[] = [];
   let current = new Map<string, number>();
   for (const [key] of top) current.set(key, (current.get(key) ?? 0) + 1);
-  for (; current.size > 0 && level >= 0; level--) {
+  // Level 0 repeats while freed deltas free their bases: at most MAX_CHAIN more rounds, so a
+  // tampered cycle of bases cannot loop forever.
+  for (let baseRounds = 0; current.size > 0 && level >= 0 && baseRounds <= MAX_CHAIN + 1; ) {
     const prefix = prefixOf(level);
     const keys = [...current.keys()];
     const rows = await Promise.all(keys.map((k) => blobs.get(prefix + k) as Promise<NodeRow | undefined>));
@@ -137,12 +213,15 @@ export async function releaseTree(tx: WriteTx, level: number, top: Entry[]): Pro
       if (level === 0) {
         ops.push(blobs.delete(CHUNK + key));
         freed.push(key);
+        if (typeof row.base === "string") below.set(row.base, (below.get(row.base) ?? 0) + 1);
       } else if (Array.isArray(row.kids)) {
         for (const [k] of row.kids) below.set(k, (below.get(k) ?? 0) + 1);
       }
     });
     await Promise.all(ops);
     current = below;
+    if (level > 0) level--;
+    else baseRounds++;
   }
   return freed;
 }

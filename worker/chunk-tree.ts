@@ -23,6 +23,10 @@ export interface TreeEntry {
   bytes?: Uint8Array;
   /** A chunk's row data, prepared before the transaction when the chunk looked new. */
   packed?: { codec: 0 | 1; data: Uint8Array };
+  /** Instead of `packed`: the chunk as the first `keep` bytes of `base` and the packed rest. */
+  delta?: { base: TreeEntry; keep: number; packed: { codec: 0 | 1; data: Uint8Array } };
+  /** Of a remembered last chunk: the length of its delta chain as this worker wrote it. */
+  depth?: number;
 }
 
 /** Average entries per node is FANOUT; a node has between MIN_KIDS and MAX_KIDS. */

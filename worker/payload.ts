@@ -5,7 +5,7 @@ import { ChunkCache, LruSet } from "./chunk-cache.js";
 import { crc32, crc32Combine } from "./chunk-hash.js";
 import { chunk, type ChunkParams } from "./chunker.js";
 import { buildTree, type TreeEntry } from "./chunk-tree.js";
-import { CHUNK, checkEntry, integrity, readTree, releaseTree, storeTree, type ChunkRow, type Entry } from "./chunk-store.js";
+import { CHUNK, MAX_CHAIN, checkEntry, integrity, readTree, releaseTree, storeTree, type ChunkRow, type Entry } from "./chunk-store.js";
 
 /**
  * Payload bytes: the only module that knows how state bytes are laid out in the `blobs` store.
@@ -19,12 +19,18 @@ import { CHUNK, checkEntry, integrity, readTree, releaseTree, storeTree, type Ch
  * tree. Chunks and nodes are stored once however many payloads contain them, with reference
  * counts (worker/chunk-store.ts), so a new version of a state stores only what changed.
  *
+ * Growing states. Appending to a state changes its last chunk, and content-defined boundaries
+ * cannot help there: the end of the data is a boundary. So the worker remembers the last chunk
+ * of each payload it encodes (by the chunk before it), and a new chunk that starts with most of
+ * such a chunk is stored as a delta: that chunk's key, how many of its bytes to keep, and the
+ * new bytes (worker/chunk-store.ts). A chat then stores each message about once, whatever the
+ * chunk size.
+ *
  * What to compress. `encode` runs before the write transaction and cannot see the database, so it
  * compresses every chunk this worker does not know to be stored (an LRU of chunk names it has
  * written or read). The alternative, a read transaction to ask which chunks exist, costs one more
  * round trip on every save to spare compression work only when the cache is wrong. When it is
- * wrong (another tab freed the chunk), `put` stores that chunk uncompressed: the bytes are right,
- * only larger.
+ * wrong (another tab freed the chunk), `put` compresses that chunk inside the transaction.
  */
 
 /** What a store keeps in its own rows to find a payload again. Plain data. */
@@ -69,14 +75,17 @@ export interface PayloadOptions {
 export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
 
 /**
- * Chunk sizes, chosen by measurement (200-turn chat through the saver on one worker, Chromium):
- * the last chunk of every version of a growing state is new, so smaller chunks store less per
- * version (2 KiB: 1.06 MiB of blobs; 4 KiB: 1.34; 8 KiB: 1.85), while larger ones make a 1 MiB
- * save with its last 10% changed cheaper (2 KiB: 38 ms; 8 KiB: 22 ms; raw put 8-11 ms on that
- * loaded machine). Storage is what grows without bound, so it decides. Changing the sizes
- * later only costs sharing with what is already stored.
+ * Chunk sizes, chosen by measurement (npm run bench). Every chunk costs rows and requests, so
+ * larger chunks make a 1 MiB save with its last 10% changed cheaper; before delta chunks the
+ * new last chunk of every version of a growing state made smaller ones store much less (200-turn
+ * chat: 2 KiB chunks 1.06 MiB of blobs, 8 KiB 1.85), and with them the size matters little.
+ * Payloads up to `min` stay one row. Changing the sizes later only costs sharing with what is
+ * already stored.
  */
-export const DEFAULT_CHUNKS: ChunkParams = { min: 512, avg: 2048, max: 65536 };
+export const DEFAULT_CHUNKS: ChunkParams = { min: 2048, avg: 8192, max: 65536 };
+
+/** A delta must keep at least this much of its base, and a quarter of its own length. */
+const MIN_DELTA_KEEP = 256;
 
 /** Below this, deflate's header costs more than it saves. */
 const MIN_COMPRESS_BYTES = 64;
@@ -88,6 +97,8 @@ export class Payloads {
   readonly chunkParams: ChunkParams;
   private readonly cache: ChunkCache;
   private readonly known = new LruSet(1 << 16);
+  /** The last chunk of recently encoded payloads, by the name of the chunk before it. */
+  private readonly tails = new ChunkCache<TreeEntry>(4 * 1024 * 1024);
   /**
    * Writes of one transaction run one after another: counting references is read, then write,
    * and two releases of payloads sharing a chunk (stores release in parallel) would otherwise
@@ -108,17 +119,33 @@ export class Payloads {
 
   async encode(bytes: Uint8Array): Promise<EncodedPayload> {
     this.checkSize(bytes);
-    if (bytes.length <= this.chunkParams.avg) {
+    if (bytes.length <= this.chunkParams.min) {
       return { size: bytes.length, row: { ...pack(bytes), raw: bytes.length, crc: crc32(bytes) } };
     }
     let crc = 0;
-    const chunks = chunk(bytes, this.chunkParams).map((c): TreeEntry => {
+    const list = chunk(bytes, this.chunkParams);
+    const names = new Set(list.map((c) => c.name));
+    const chunks = list.map((c, i): TreeEntry => {
       const raw = c.end - c.start;
       crc = crc32Combine(crc, c.crc, raw);
       const view = bytes.subarray(c.start, c.end);
-      // Copied (by pack) when it looks new, so a caller reusing its buffer cannot change it.
-      return { name: c.name, raw, crc: c.crc, level: 0, bytes: view, packed: this.known.has(c.name) ? undefined : pack(view) };
+      const e: TreeEntry = { name: c.name, raw, crc: c.crc, level: 0, bytes: view };
+      if (this.known.has(c.name)) return e;
+      // Packed data is a copy (or deflated), so a caller reusing its buffer cannot change it.
+      const base = this.tails.get(i === 0 ? "" : list[i - 1].name);
+      if (base && base.name !== c.name && !names.has(base.name) && (base.depth ?? 0) < MAX_CHAIN) {
+        const keep = commonPrefix(base.bytes!, view);
+        if (keep >= MIN_DELTA_KEEP && keep * 4 >= raw) {
+          e.delta = { base, keep, packed: pack(view.subarray(keep)) };
+          return e;
+        }
+      }
+      e.packed = pack(view);
+      return e;
     });
+    const last = chunks[chunks.length - 1];
+    const depth = last.delta ? (last.delta.base.depth ?? 0) + 1 : 0;
+    this.tails.set(chunks.length === 1 ? "" : chunks[chunks.length - 2].name, { name: last.name, raw: last.raw, crc: last.crc, level: 0, bytes: last.bytes!.slice(), depth });
     return { size: bytes.length, tree: { crc, ...buildTree(chunks) } };
   }
 
@@ -133,8 +160,10 @@ export class Payloads {
       } else if (encoded.tree) {
         const { level, kids } = encoded.tree;
         crc = encoded.tree.crc;
+        // A chunk not packed by encode (believed stored, or a delta whose base cannot serve) is
+        // packed here, inside the transaction: rare, and storage outlives the wait.
         const top = await storeTree(tx, kids, (e) => {
-          const packed = e.packed ?? { codec: 0, data: e.bytes!.slice() };
+          const packed = e.packed ?? pack(e.bytes!);
           return { codec: packed.codec, raw: e.raw, crc: e.crc, data: packed.data };
         });
         await blobs.put({ raw: encoded.size, crc, level, kids: top } satisfies ManifestRow, id);
@@ -187,29 +216,13 @@ export class Payloads {
     if (total !== m.raw || crc !== m.crc) throw integrity(`payload ${ref.id}: its chunk list does not add up`);
     const parts = await readTree(tx, m.level, m.kids, ref.id);
     const out = new Uint8Array(m.raw);
-    const blobs = tx.objectStore("blobs");
     // Fetch every chunk missing from the cache at once; a repeated chunk is fetched once. Hits
     // are held here, since filling the cache below may evict them.
     const chunks = new Map<string, Uint8Array>();
     const pending = new Map<string, Promise<Uint8Array>>();
     for (const [key, raw, partCrc] of parts) {
       const ck = `${key}/${partCrc}`;
-      if (chunks.has(ck) || pending.has(ck)) continue;
-      const hit = this.cache.get(ck);
-      if (hit) {
-        chunks.set(ck, hit);
-        continue;
-      }
-      pending.set(
-        ck,
-        (blobs.get(CHUNK + key) as Promise<ChunkRow | undefined>).then((row) => {
-          const bytes = this.decodeRow(row, `${ref.id} chunk ${key}`, raw);
-          if (row!.crc !== partCrc) throw integrity(`payload ${ref.id}: chunk ${key} is not the one it lists`);
-          this.cache.set(ck, bytes);
-          this.known.add(nameOf(key));
-          return bytes;
-        }),
-      );
+      if (!chunks.has(ck) && !pending.has(ck)) pending.set(ck, this.readChunk(tx, [key, raw, partCrc], ref.id, 0));
     }
     await Promise.all([...pending].map(async ([ck, p]) => chunks.set(ck, await p)));
     let offset = 0;
@@ -227,12 +240,49 @@ export class Payloads {
     return out;
   }
 
+  /**
+   * A chunk's verified bytes, from the cache or its row; a delta's base first (at most
+   * MAX_CHAIN deep, so a tampered cycle of bases ends in INTEGRITY).
+   */
+  private async readChunk(tx: ReadTx, [key, raw, crc]: Entry, payload: string, depth: number): Promise<Uint8Array> {
+    const ck = `${key}/${crc}`;
+    const hit = this.cache.get(ck);
+    if (hit) return hit;
+    const what = `${payload} chunk ${key}`;
+    const row = (await tx.objectStore("blobs").get(CHUNK + key)) as ChunkRow | undefined;
+    let bytes: Uint8Array;
+    if (row && typeof row === "object" && row.base !== undefined) {
+      const { base, keep } = row;
+      if (depth >= MAX_CHAIN) throw integrity(`payload ${what} is a chain of deltas longer than ${MAX_CHAIN}`);
+      checkEntry(base, what);
+      if (!Number.isSafeInteger(keep) || keep! <= 0 || keep! > base[1] || keep! > raw || row.raw !== raw) throw integrity(`payload ${what} is a malformed delta`);
+      const start = await this.readChunk(tx, base, payload, depth + 1);
+      bytes = new Uint8Array(raw);
+      bytes.set(start.subarray(0, keep));
+      bytes.set(this.decode(row, what, raw - keep!), keep);
+      if (crc32(bytes) !== row.crc) throw integrity(`payload ${what} fails its checksum`);
+    } else {
+      bytes = this.decodeRow(row, what, raw);
+    }
+    if (row!.crc !== crc) throw integrity(`payload ${payload}: chunk ${key} is not the one it lists`);
+    this.cache.set(ck, bytes);
+    this.known.add(nameOf(key));
+    return bytes;
+  }
+
   private decodeRow(row: ChunkRow | undefined, what: string, size: number): Uint8Array {
+    if (row?.raw !== size) throw integrity(`payload ${what} has length ${row?.raw}, its reference says ${size}`);
+    const bytes = this.decode(row, what, size);
+    if (crc32(bytes) !== row.crc) throw integrity(`payload ${what} fails its checksum`);
+    return bytes;
+  }
+
+  /** The row's data decoded to exactly `size` bytes (a whole row, or a delta's new bytes). */
+  private decode(row: ChunkRow | undefined, what: string, size: number): Uint8Array {
     if (!row || typeof row !== "object" || !(row.data instanceof Uint8Array)) {
       throw integrity(`payload ${what} is missing or malformed`);
     }
-    if (row.raw !== size) throw integrity(`payload ${what} has length ${row.raw}, its reference says ${size}`);
-    if (row.raw > this.maxBytes) throw tooLarge(`payload ${what} claims ${row.raw} bytes, over the limit of ${this.maxBytes}`);
+    if (size > this.maxBytes) throw tooLarge(`payload ${what} claims ${size} bytes, over the limit of ${this.maxBytes}`);
     let bytes: Uint8Array;
     if (row.codec === 0) {
       bytes = row.data;
@@ -240,18 +290,18 @@ export class Payloads {
       // Deflate is kept only where it shrinks the bytes, so a stream at least as long as its raw
       // length is not ours; refusing it bounds the inflate work of a planted bomb to ~1032x raw
       // (fflate keeps decoding a stream past its fixed output buffer).
-      if (row.data.length >= row.raw) throw integrity(`payload ${what} has a compressed stream longer than its bytes`);
+      if (row.data.length >= size) throw integrity(`payload ${what} has a compressed stream longer than its bytes`);
       // A fixed output buffer of the recorded length: a stream that inflates further is cut off
       // there (and then fails the checksum) instead of growing memory without bound.
       try {
-        bytes = inflateSync(row.data, { out: new Uint8Array(row.raw) });
+        bytes = inflateSync(row.data, { out: new Uint8Array(size) });
       } catch (e) {
         throw integrity(`payload ${what} does not inflate`, e);
       }
     } else {
       throw integrity(`payload ${what} has an unknown codec`);
     }
-    if (bytes.length !== row.raw || crc32(bytes) !== row.crc) throw integrity(`payload ${what} fails its checksum`);
+    if (bytes.length !== size) throw integrity(`payload ${what} fails its checksum`);
     return bytes;
   }
 }
@@ -276,6 +326,14 @@ function pack(bytes: Uint8Array): { codec: 0 | 1; data: Uint8Array } {
     if (packed.length < bytes.length * 0.95) return { codec: 1, data: packed };
   }
   return { codec: 0, data: bytes.slice() };
+}
+
+/** Length of the common start of two byte arrays. */
+function commonPrefix(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
 }
 
 /** The content name of a chunk key (a key may carry a ~n collision suffix). */

@@ -4,6 +4,7 @@ import "fake-indexeddb/auto";
 import { deflateSync } from "fflate";
 import { Database } from "../../worker/db";
 import { Payloads, type PayloadRef } from "../../worker/payload";
+import { MAX_CHAIN } from "../../worker/chunk-store";
 import { chunk } from "../../worker/chunker";
 import { isStoreError } from "../../src/errors";
 
@@ -82,7 +83,7 @@ describe("payload chunking", () => {
 
   it("keeps a payload of up to one chunk as a single row", async () => {
     const { db, payloads } = await setup();
-    await save(db, payloads, text(payloads.chunkParams.avg));
+    await save(db, payloads, text(payloads.chunkParams.min));
     expect([...(await rows(db)).keys()].filter((k) => !k.startsWith("c:") && !k.startsWith("r:"))).toHaveLength(1);
     expect(await rows(db)).toHaveProperty("size", 1);
   });
@@ -170,13 +171,16 @@ describe("payload chunking", () => {
     expect([...(await rows(db)).keys()].sort()).toEqual([`c:${name}`, `r:${name}`]);
   });
 
-  it("stores a chunk raw when the worker wrongly believed it stored", async () => {
+  it("stores a chunk again, compressed, when the worker wrongly believed it stored", async () => {
     const { db, payloads } = await setup();
     const bytes = text(200_000, 10);
     await release(db, payloads, await save(db, payloads, bytes));
     // Another tab could have freed the chunks too; this worker still knows their names.
     const ref = await save(db, payloads, bytes);
     expect(await load(db, new Payloads(), ref)).toEqual(bytes);
+    const chunkRows = [...(await rows(db))].filter(([k]) => k.startsWith("c:")).map(([, v]) => v);
+    expect(chunkRows.length).toBeGreaterThan(0);
+    expect(chunkRows.every((v) => v.codec === 1)).toBe(true);
   });
 
   it("rejects with INTEGRITY when a stored chunk was altered", async () => {
@@ -245,6 +249,90 @@ describe("payload chunking", () => {
     expect(await load(db, new Payloads(), refs[10])).toEqual(state);
     await release(db, payloads, ...refs);
     expect((await rows(db)).size).toBe(0);
+  });
+
+  it("stores about what was appended when a state grows by small appends, not its last chunk again", async () => {
+    const { db, payloads } = await setup();
+    let state = text(40_000, 20);
+    const refs = [await save(db, payloads, state)];
+    const dataBytes = async () => {
+      let total = 0;
+      for (const [k, v] of await rows(db)) if (k.startsWith("c:")) total += v.data.length;
+      return total;
+    };
+    const before = await dataBytes();
+    let appended = 0;
+    for (let i = 0; i < 40; i++) {
+      const more = text(600, 200 + i);
+      appended += more.length;
+      state = new Uint8Array([...state, ...more]);
+      refs.push(await save(db, payloads, state));
+    }
+    const deltas = [...(await rows(db)).values()].filter((v) => Array.isArray(v.base)).length;
+    // Without deltas each version rewrites its last chunk: about avg/2 = 4 KiB a version here.
+    expect(deltas).toBeGreaterThan(20);
+    expect((await dataBytes()) - before).toBeLessThan(appended);
+    // Read back through a fresh worker's payloads (no cache), newest and oldest.
+    expect(await load(db, new Payloads(), refs[40])).toEqual(state);
+    expect(await load(db, new Payloads(), refs[1])).toEqual((await load(db, payloads, refs[1])));
+  });
+
+  it("keeps a delta's base while the delta is stored, and frees the chain to zero rows", async () => {
+    const { db, payloads } = await setup();
+    let state = text(30_000, 21);
+    const versions: Uint8Array[] = [];
+    const refs: PayloadRef[] = [];
+    for (let i = 0; i < 12; i++) {
+      state = new Uint8Array([...state, ...text(700, 300 + i)]);
+      versions.push(state);
+      refs.push(await save(db, payloads, state));
+    }
+    // Free every version but the newest, oldest first: the bases the newest needs must stay.
+    for (let i = 0; i < 11; i++) await release(db, payloads, refs[i]);
+    expect(await load(db, new Payloads(), refs[11])).toEqual(versions[11]);
+    await release(db, payloads, refs[11]);
+    expect((await rows(db)).size).toBe(0);
+  });
+
+  it("writes a freed base again when a delta needs it, and never chains deeper than the limit", async () => {
+    const { db, payloads } = await setup();
+    let state = text(20_000, 22);
+    await release(db, payloads, await save(db, payloads, state));
+    const refs: PayloadRef[] = [];
+    for (let i = 0; i < 30; i++) {
+      state = new Uint8Array([...state, ...text(300, 400 + i)]);
+      refs.push(await save(db, payloads, state));
+    }
+    const depths = [...(await rows(db))].filter(([k]) => k.startsWith("r:")).map(([, v]) => v.depth ?? 0);
+    expect(Math.max(...depths)).toBeLessThanOrEqual(MAX_CHAIN);
+    expect(Math.max(...depths)).toBeGreaterThan(1);
+    expect(await load(db, new Payloads(), refs[29])).toEqual(state);
+  });
+
+  it("rejects with INTEGRITY when a delta's base is altered or the bases form a cycle", async () => {
+    const { db, payloads } = await setup();
+    let state = text(30_000, 23);
+    let ref = await save(db, payloads, state);
+    for (let i = 0; i < 3; i++) {
+      state = new Uint8Array([...state, ...text(800, 500 + i)]);
+      ref = await save(db, payloads, state);
+    }
+    const all = await rows(db);
+    const [deltaKey, delta] = [...all].find(([k, v]) => k.startsWith("c:") && Array.isArray(v.base))!;
+    const baseKey = `c:${delta.base[0]}`;
+    const base = all.get(baseKey);
+    await db.write(["blobs"], async (tx) => {
+      const altered = { ...base, data: base.data.slice() };
+      altered.data[3] ^= 0x20;
+      await tx.objectStore("blobs").put(altered, baseKey);
+    });
+    await expectCode(load(db, new Payloads(), ref), "INTEGRITY");
+    await db.write(["blobs"], async (tx) => {
+      await tx.objectStore("blobs").put(base, baseKey);
+      // The delta names itself as its base.
+      await tx.objectStore("blobs").put({ ...delta, base: [deltaKey.slice(2), delta.raw, delta.crc] }, deltaKey);
+    });
+    await expectCode(load(db, new Payloads(), ref), "INTEGRITY");
   });
 
   it("refuses to encode a payload over the limit", async () => {
