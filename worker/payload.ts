@@ -13,7 +13,8 @@ import { CHUNK, MAX_CHAIN, checkEntry, integrity, readTree, releaseTree, storeTr
  * CPU work that would hold a transaction open), `put` (encoded bytes in, reference out), `get`
  * (reference in, verified bytes out) and `release`.
  *
- * Layout. A payload of up to one chunk is one row {codec, raw, crc, data}, as it always was. A
+ * Layout. A payload of up to INLINE_MAX bytes lives in its reference. One of up to the minimum
+ * chunk size is one row {codec, raw, crc, data}, as it always was. A
  * larger one is split into content-defined chunks (worker/chunker.ts) whose list is a tree of
  * shared nodes (worker/chunk-tree.ts); its own row is {raw, crc, level, kids}, the top of that
  * tree. Chunks and nodes are stored once however many payloads contain them, with reference
@@ -44,6 +45,11 @@ export interface PayloadRef {
    * back are each internally consistent, and only this tells them apart. Absent in older refs.
    */
   crc?: number;
+  /**
+   * The bytes themselves, for a payload of up to INLINE_MAX bytes (id is then empty): a row of
+   * its own would cost a key, a row and a request for a few bytes (a null, a flag, a short id).
+   */
+  inline?: Uint8Array;
 }
 
 /** A payload made ready for writing; opaque to the stores. */
@@ -89,6 +95,9 @@ const MIN_DELTA_KEEP = 256;
 
 /** Below this, deflate's header costs more than it saves. */
 const MIN_COMPRESS_BYTES = 64;
+
+/** Payloads up to this many bytes travel inside their reference, in the store's own row. */
+export const INLINE_MAX = 64;
 
 const isManifest = (row: unknown): row is ManifestRow => typeof row === "object" && row !== null && Array.isArray((row as ManifestRow).kids);
 
@@ -151,6 +160,9 @@ export class Payloads {
 
   put(tx: WriteTx, encoded: EncodedPayload): Promise<PayloadRef> {
     return this.serial(tx, async () => {
+      if (encoded.row && encoded.size <= INLINE_MAX && encoded.row.codec === 0) {
+        return { id: "", size: encoded.size, crc: encoded.row.crc, inline: encoded.row.data };
+      }
       const id = newId();
       const blobs = tx.objectStore("blobs");
       let crc: number;
@@ -177,6 +189,13 @@ export class Payloads {
 
   /** Reads only, so it needs no turn in the transaction's queue. */
   async get(tx: ReadTx, ref: PayloadRef): Promise<Uint8Array> {
+    if (ref.inline !== undefined) {
+      const bytes = ref.inline;
+      if (!(bytes instanceof Uint8Array) || bytes.length !== ref.size || bytes.length > INLINE_MAX || crc32(bytes) !== ref.crc) {
+        throw integrity("an inline payload fails its checksum");
+      }
+      return bytes;
+    }
     const row = (await tx.objectStore("blobs").get(ref.id)) as ChunkRow | ManifestRow | undefined;
     if (ref.crc !== undefined && row && typeof row === "object" && row.crc !== ref.crc) {
       throw integrity(`payload ${ref.id} is not the one its reference names (checksum differs)`);
@@ -187,6 +206,7 @@ export class Payloads {
 
   /** Frees the payload's storage, and each chunk and node no other payload refers to. */
   release(tx: WriteTx, ref: PayloadRef): Promise<void> {
+    if (ref.inline !== undefined) return Promise.resolve();
     return this.serial(tx, async () => {
       const blobs = tx.objectStore("blobs");
       const row = (await blobs.get(ref.id)) as ChunkRow | ManifestRow | undefined;

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import "fake-indexeddb/auto";
 import { deflateSync } from "fflate";
 import { Database } from "../../worker/db";
-import { Payloads, type PayloadRef } from "../../worker/payload";
+import { INLINE_MAX, Payloads, type PayloadRef } from "../../worker/payload";
 import { MAX_CHAIN } from "../../worker/chunk-store";
 import { chunk } from "../../worker/chunker";
 import { isStoreError } from "../../src/errors";
@@ -79,6 +79,22 @@ describe("payload chunking", () => {
       expect(await load(db, new Payloads(), ref)).toEqual(bytes);
       expect(await load(db, payloads, ref)).toEqual(bytes);
     }
+  });
+
+  it("keeps a payload of up to INLINE_MAX bytes in its reference, with no row, and checks it on read", async () => {
+    const { db, payloads } = await setup();
+    const bytes = text(INLINE_MAX);
+    const ref = await save(db, payloads, bytes);
+    expect((await rows(db)).size).toBe(0);
+    expect(await load(db, new Payloads(), ref)).toEqual(bytes);
+    await release(db, payloads, ref);
+    const flipped = ref.inline!.slice();
+    flipped[3] ^= 1;
+    await expectCode(load(db, payloads, { ...ref, inline: flipped }), "INTEGRITY");
+    await expectCode(load(db, payloads, { ...ref, inline: flipped.subarray(1) }), "INTEGRITY");
+    // One byte more is a row of its own.
+    await save(db, payloads, text(INLINE_MAX + 1));
+    expect((await rows(db)).size).toBe(1);
   });
 
   it("keeps a payload of up to one chunk as a single row", async () => {
