@@ -58,11 +58,13 @@ describe("crash sweep", () => {
       const svs = new Set(found.saverComplete);
       const seqs = new Set(found.eventSeqs);
       const turns = new Set(found.turnsComplete);
-      const lost =
-        [...acked.cp].filter((id) => !cps.has(id)).length +
-        [...acked.ev].filter((q) => !seqs.has(q)).length +
-        [...acked.sv].filter((id) => !svs.has(id)).length +
-        [...acked.turn].filter((t) => !turns.has(t)).length;
+      const lostBy = {
+        checkpoints: [...acked.cp].filter((id) => !cps.has(id)).length,
+        events: [...acked.ev].filter((q) => !seqs.has(q)).length,
+        saver: [...acked.sv].filter((id) => !svs.has(id)).length,
+        turns: [...acked.turn].filter((t) => !turns.has(t)).length,
+      };
+      const lost = lostBy.checkpoints + lostBy.events + lostBy.saver + lostBy.turns;
       const gaps = found.eventSeqs.filter((q, i) => q !== i + 1).length;
       totals.lost = lost;
       totals.gaps = gaps;
@@ -71,7 +73,7 @@ describe("crash sweep", () => {
       totals.unackedPresent = found.checkpoints.length + found.eventSeqs.length + found.saverComplete.length + found.turnsComplete.length - ackedCount();
       if (lost || gaps || found.saverPartial || found.turnsBroken || found.checkpointsDamaged) {
         problems.push(
-          `launch ${launch}: lost ${lost}, gaps ${gaps}, partial saver checkpoints ${found.saverPartial}, broken turns ${found.turnsBroken}, damaged checkpoints ${found.checkpointsDamaged}`,
+          `launch ${launch}: lost ${lost} ${JSON.stringify(lostBy)} (found ${cps.size} checkpoints, ${seqs.size} events, ${svs.size} saver, ${turns.size} turns), gaps ${gaps}, partial saver checkpoints ${found.saverPartial}, broken turns ${found.turnsBroken}, damaged checkpoints ${found.checkpointsDamaged}`,
         );
       }
     };

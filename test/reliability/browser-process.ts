@@ -47,7 +47,20 @@ export async function startBrowser(profileDir: string): Promise<BrowserProcess> 
         // already gone
       }
       await exited;
+      // The browser process is gone; its children (renderer, utility processes) may still be
+      // exiting. Relaunching on the profile before the whole group is gone races with them.
+      for (let i = 0; i < 200 && groupAlive(child.pid!); i++) await new Promise((r) => setTimeout(r, 25));
       await browser.close().catch(() => {});
     },
   };
+}
+
+/** Whether any process of the group led by `pid` is still alive (zombies included until reaped). */
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
