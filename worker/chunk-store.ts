@@ -130,7 +130,9 @@ export async function storeTree(tx: WriteTx, top: TreeEntry[], chunkRow: (e: Tre
     const row: NodeRow = { refs, raw: e.raw, crc: e.crc, level: e.level, kids: e.kids!.map(entry) };
     writes.push(blobs.put(row, NODE + key));
   }
-  await Promise.all(writes);
+  // Not awaited: the transaction commits only after every request, and a failed one aborts it,
+  // which the caller's commit reports. Waiting here would cost a round trip per save.
+  for (const w of writes) w.catch(() => {});
   return top.map(entry);
 }
 

@@ -42,14 +42,17 @@ const GEAR = (() => {
 /** Top `bits` bits set: with `h << 1`, the top bits depend on the last 32 bytes. */
 const topMask = (bits: number) => (bits <= 0 ? 0 : (~0 << (32 - bits)) | 0);
 
-/** End offsets of the chunks of `bytes`. */
-export function boundaries(bytes: Uint8Array, p: ChunkParams): number[] {
+/**
+ * End offsets of the chunks of `bytes`, starting at `from` (a chunk boundary: the decision at
+ * each offset depends only on the bytes since the chunk's start, so chunking can resume there).
+ */
+export function boundaries(bytes: Uint8Array, p: ChunkParams, from = 0): number[] {
   const bits = Math.round(Math.log2(p.avg));
   const strict = topMask(bits + 2);
   const loose = topMask(bits - 2);
   const ends: number[] = [];
   const n = bytes.length;
-  let start = 0;
+  let start = from;
   while (start < n) {
     if (n - start <= p.min) {
       ends.push(n);
@@ -78,11 +81,14 @@ export function boundaries(bytes: Uint8Array, p: ChunkParams): number[] {
   return ends;
 }
 
-/** Splits `bytes` into content-defined chunks, each with its CRC-32 and content name. */
-export function chunk(bytes: Uint8Array, p: ChunkParams): Chunk[] {
+/**
+ * Splits `bytes` into content-defined chunks, each with its CRC-32 and content name; from `from`
+ * on when the chunks before it are known.
+ */
+export function chunk(bytes: Uint8Array, p: ChunkParams, from = 0): Chunk[] {
   const chunks: Chunk[] = [];
-  let start = 0;
-  for (const end of boundaries(bytes, p)) {
+  let start = from;
+  for (const end of boundaries(bytes, p, from)) {
     const { crc, name } = crcAndName(bytes, start, end);
     chunks.push({ start, end, crc, name: `${name}${(end - start).toString(36)}` });
     start = end;

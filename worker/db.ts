@@ -192,7 +192,10 @@ export class Database {
         // already finished or aborted
       }
       await tx.done.catch(() => {});
-      throw toStoreError(e, context);
+      // A request that failed (quota, constraint) aborted the transaction, and later requests then
+      // fail with AbortError: the transaction's error names the cause. After our own abort() it
+      // is null, and `e` is the cause.
+      throw toStoreError(tx.error ?? e, context);
     }
     try {
       await tx.done;

@@ -3,7 +3,7 @@ import { StoreError } from "../src/errors.js";
 import type { ReadTx, WriteTx } from "./db.js";
 import { ChunkCache, LruSet } from "./chunk-cache.js";
 import { crc32, crc32Combine } from "./chunk-hash.js";
-import { chunk, type ChunkParams } from "./chunker.js";
+import { chunk, type Chunk, type ChunkParams } from "./chunker.js";
 import { buildTree, type TreeEntry } from "./chunk-tree.js";
 import { CHUNK, MAX_CHAIN, checkEntry, integrity, readTree, releaseTree, storeTree, type ChunkRow, type Entry } from "./chunk-store.js";
 
@@ -96,6 +96,9 @@ const MIN_DELTA_KEEP = 256;
 /** Below this, deflate's header costs more than it saves. */
 const MIN_COMPRESS_BYTES = 64;
 
+/** How many leading bytes find a recent payload to resume chunking from. */
+const HEAD_BYTES = 4096;
+
 /** Payloads up to this many bytes travel inside their reference, in the store's own row. */
 export const INLINE_MAX = 64;
 
@@ -108,6 +111,8 @@ export class Payloads {
   private readonly known = new LruSet(1 << 16);
   /** The last chunk of recently encoded payloads, by the name of the chunk before it. */
   private readonly tails = new ChunkCache<TreeEntry>(4 * 1024 * 1024);
+  /** Recently encoded payloads (a copy) and their chunks, by a checksum of their first bytes. */
+  private readonly recent = new ChunkCache<{ raw: number; bytes: Uint8Array; chunks: Chunk[] }>(8 * 1024 * 1024);
   /**
    * Writes of one transaction run one after another: counting references is read, then write,
    * and two releases of payloads sharing a chunk (stores release in parallel) would otherwise
@@ -132,7 +137,7 @@ export class Payloads {
       return { size: bytes.length, row: { ...pack(bytes), raw: bytes.length, crc: crc32(bytes) } };
     }
     let crc = 0;
-    const list = chunk(bytes, this.chunkParams);
+    const list = this.chunkList(bytes);
     const names = new Set(list.map((c) => c.name));
     const chunks = list.map((c, i): TreeEntry => {
       const raw = c.end - c.start;
@@ -156,6 +161,30 @@ export class Payloads {
     const depth = last.delta ? (last.delta.base.depth ?? 0) + 1 : 0;
     this.tails.set(chunks.length === 1 ? "" : chunks[chunks.length - 2].name, { name: last.name, raw: last.raw, crc: last.crc, level: 0, bytes: last.bytes!.slice(), depth });
     return { size: bytes.length, tree: { crc, ...buildTree(chunks) } };
+  }
+
+  /**
+   * The chunks of `bytes`. A new version of a state mostly starts like the one before it: when a
+   * recent payload begins with the same bytes, its chunks up to the first differing byte are
+   * taken as they are (a chunk's end depends only on its own bytes; the last one, cut by the end
+   * of the data, is not), and hashing resumes there. Comparing bytes is several times cheaper
+   * than hashing them.
+   */
+  private chunkList(bytes: Uint8Array): Chunk[] {
+    const head = String(crc32(bytes, 0, Math.min(bytes.length, HEAD_BYTES)));
+    const prev = this.recent.get(head);
+    const kept: Chunk[] = [];
+    if (prev) {
+      const same = commonPrefix(prev.bytes, bytes);
+      for (const c of prev.chunks) {
+        if (c.end > same || c.end === prev.bytes.length) break;
+        kept.push(c);
+      }
+    }
+    const list = kept.concat(chunk(bytes, this.chunkParams, kept.length > 0 ? kept[kept.length - 1].end : 0));
+    // A copy: a caller of the engine on the page may reuse its buffer.
+    this.recent.set(head, { raw: bytes.length, bytes: bytes.slice(), chunks: list });
+    return list;
   }
 
   put(tx: WriteTx, encoded: EncodedPayload): Promise<PayloadRef> {
@@ -348,10 +377,18 @@ function pack(bytes: Uint8Array): { codec: 0 | 1; data: Uint8Array } {
   return { codec: 0, data: bytes.slice() };
 }
 
-/** Length of the common start of two byte arrays. */
+/** Length of the common start of two byte arrays; four bytes at a time where both align. */
 function commonPrefix(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   let i = 0;
+  if (n >= 64 && a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
+    const words = n >>> 2;
+    const wa = new Uint32Array(a.buffer, a.byteOffset, words);
+    const wb = new Uint32Array(b.buffer, b.byteOffset, words);
+    let w = 0;
+    while (w < words && wa[w] === wb[w]) w++;
+    i = w * 4;
+  }
   while (i < n && a[i] === b[i]) i++;
   return i;
 }

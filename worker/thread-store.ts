@@ -101,11 +101,13 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
         ["meta", "blobs"],
         async (tx) => {
           const meta = tx.objectStore("meta");
-          const head = await headOf(tx, threadId);
+          // The payload's requests and the head's read go out together: one round trip less.
+          const [head, ref] = await Promise.all([headOf(tx, threadId), payloads.put(tx, encoded)]);
           const { id, ts, seq } = nextId(head, createdAt);
-          const ref = await payloads.put(tx, encoded);
-          await meta.put({ createdAt, size: state.length, metadata, ref } satisfies CheckpointRow, cpKey(threadId, id));
-          await meta.put({ latest: id, count: (head?.count ?? 0) + 1, ts, seq } satisfies HeadRow, headKey(threadId));
+          await Promise.all([
+            meta.put({ createdAt, size: state.length, metadata, ref } satisfies CheckpointRow, cpKey(threadId, id)),
+            meta.put({ latest: id, count: (head?.count ?? 0) + 1, ts, seq } satisfies HeadRow, headKey(threadId)),
+          ]);
           return id;
         },
         "saving a checkpoint",

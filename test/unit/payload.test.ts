@@ -59,6 +59,22 @@ function text(size: number, seed = 1): Uint8Array {
 
 const MiB = 1024 * 1024;
 
+/**
+ * Byte arrays equal, with the first differing offset in the message. toEqual walks a typed array
+ * element by element through its generic equality and takes seconds per MiB.
+ */
+function expectBytes(actual: Uint8Array, expected: Uint8Array): void {
+  expect(actual.length, "length").toBe(expected.length);
+  let first = -1;
+  for (let i = 0; i < actual.length; i++) {
+    if (actual[i] !== expected[i]) {
+      first = i;
+      break;
+    }
+  }
+  expect(first, "first differing byte").toBe(-1);
+}
+
 async function expectCode(p: Promise<unknown>, code: "INTEGRITY" | "PAYLOAD_TOO_LARGE") {
   const e = await p.then(
     () => undefined,
@@ -76,8 +92,8 @@ describe("payload chunking", () => {
     for (const bytes of cases) {
       const ref = await save(db, payloads, bytes);
       expect(ref.size).toBe(bytes.length);
-      expect(await load(db, new Payloads(), ref)).toEqual(bytes);
-      expect(await load(db, payloads, ref)).toEqual(bytes);
+      expectBytes(await load(db, new Payloads(), ref), bytes);
+      expectBytes(await load(db, payloads, ref), bytes);
     }
   });
 
@@ -86,7 +102,7 @@ describe("payload chunking", () => {
     const bytes = text(INLINE_MAX);
     const ref = await save(db, payloads, bytes);
     expect((await rows(db)).size).toBe(0);
-    expect(await load(db, new Payloads(), ref)).toEqual(bytes);
+    expectBytes(await load(db, new Payloads(), ref), bytes);
     await release(db, payloads, ref);
     const flipped = ref.inline!.slice();
     flipped[3] ^= 1;
@@ -116,7 +132,7 @@ describe("payload chunking", () => {
     const added = (await chunkBytes(db)) - before;
     expect(added).toBeGreaterThanOrEqual(MiB / 10);
     expect(added).toBeLessThan(MiB * 0.13);
-    expect(await load(db, new Payloads(), ref2)).toEqual(v2);
+    expectBytes(await load(db, new Payloads(), ref2), v2);
   });
 
   it("shares every chunk but the ones around an edit in the middle", async () => {
@@ -132,7 +148,7 @@ describe("payload chunking", () => {
     const ref2 = await save(db, payloads, v2);
     const added = (await chunkBytes(db)) - before;
     expect(added).toBeLessThan(40 * 1024);
-    expect(await load(db, new Payloads(), ref2)).toEqual(v2);
+    expectBytes(await load(db, new Payloads(), ref2), v2);
   });
 
   it("frees exactly the chunks no payload refers to, down to zero rows", async () => {
@@ -151,10 +167,10 @@ describe("payload chunking", () => {
     await release(db, payloads, r1);
     // v1 is still stored once more: nothing of its chunks may go.
     expect((await rows(db)).size).toBe(full - 1);
-    for (const [ref, bytes] of [[r1again, v1], [r2, v2], [r3, v3]] as const) expect(await load(db, new Payloads(), ref)).toEqual(bytes);
+    for (const [ref, bytes] of [[r1again, v1], [r2, v2], [r3, v3]] as const) expectBytes(await load(db, new Payloads(), ref), bytes);
     await release(db, payloads, r2);
-    expect(await load(db, new Payloads(), r3)).toEqual(v3);
-    expect(await load(db, new Payloads(), r1again)).toEqual(v1);
+    expectBytes(await load(db, new Payloads(), r3), v3);
+    expectBytes(await load(db, new Payloads(), r1again), v1);
     // Two releases of payloads sharing chunks, in parallel in one transaction.
     await release(db, payloads, r3, r1again);
     expect((await rows(db)).size).toBe(0);
@@ -165,7 +181,7 @@ describe("payload chunking", () => {
     const zeros = new Uint8Array(MiB);
     const [a, b] = [await save(db, payloads, zeros), await save(db, payloads, zeros)];
     await release(db, payloads, a);
-    expect(await load(db, new Payloads(), b)).toEqual(zeros);
+    expectBytes(await load(db, new Payloads(), b), zeros);
     await release(db, payloads, b);
     expect((await rows(db)).size).toBe(0);
   });
@@ -181,7 +197,7 @@ describe("payload chunking", () => {
       await tx.objectStore("blobs").put({ refs: 1, raw: other.length, crc: 1 }, `r:${name}`);
     });
     const ref = await save(db, payloads, bytes);
-    expect(await load(db, new Payloads(), ref)).toEqual(bytes);
+    expectBytes(await load(db, new Payloads(), ref), bytes);
     expect((await rows(db)).has(`c:${name}~1`)).toBe(true);
     await release(db, payloads, ref);
     expect([...(await rows(db)).keys()].sort()).toEqual([`c:${name}`, `r:${name}`]);
@@ -193,7 +209,7 @@ describe("payload chunking", () => {
     await release(db, payloads, await save(db, payloads, bytes));
     // Another tab could have freed the chunks too; this worker still knows their names.
     const ref = await save(db, payloads, bytes);
-    expect(await load(db, new Payloads(), ref)).toEqual(bytes);
+    expectBytes(await load(db, new Payloads(), ref), bytes);
     const chunkRows = [...(await rows(db))].filter(([k]) => k.startsWith("c:")).map(([, v]) => v);
     expect(chunkRows.length).toBeGreaterThan(0);
     expect(chunkRows.every((v) => v.codec === 1)).toBe(true);
@@ -228,7 +244,7 @@ describe("payload chunking", () => {
     await db.write(["blobs"], (tx) => tx.objectStore("blobs").put({ ...node, kids: [...node.kids].reverse() }, nodeKey));
     await expectCode(load(db, new Payloads(), ref), "INTEGRITY");
     await db.write(["blobs"], (tx) => tx.objectStore("blobs").put(node, nodeKey));
-    expect(await load(db, new Payloads(), ref)).toEqual(bytes);
+    expectBytes(await load(db, new Payloads(), ref), bytes);
     const chunkKey = [...all.keys()].find((k) => k.startsWith("c:"))!;
     await db.write(["blobs"], (tx) => tx.objectStore("blobs").delete(chunkKey));
     await expectCode(load(db, new Payloads(), ref), "INTEGRITY");
@@ -262,7 +278,7 @@ describe("payload chunking", () => {
     }
     // Per version: its own row plus the nodes on the path to the changed end (3 levels here).
     expect(((await listRows()) - before) / 10).toBeLessThanOrEqual(4);
-    expect(await load(db, new Payloads(), refs[10])).toEqual(state);
+    expectBytes(await load(db, new Payloads(), refs[10]), state);
     await release(db, payloads, ...refs);
     expect((await rows(db)).size).toBe(0);
   });
@@ -289,8 +305,8 @@ describe("payload chunking", () => {
     expect(deltas).toBeGreaterThan(20);
     expect((await dataBytes()) - before).toBeLessThan(appended);
     // Read back through a fresh worker's payloads (no cache), newest and oldest.
-    expect(await load(db, new Payloads(), refs[40])).toEqual(state);
-    expect(await load(db, new Payloads(), refs[1])).toEqual((await load(db, payloads, refs[1])));
+    expectBytes(await load(db, new Payloads(), refs[40]), state);
+    expectBytes(await load(db, new Payloads(), refs[1]), await load(db, payloads, refs[1]));
   });
 
   it("keeps a delta's base while the delta is stored, and frees the chain to zero rows", async () => {
@@ -305,7 +321,7 @@ describe("payload chunking", () => {
     }
     // Free every version but the newest, oldest first: the bases the newest needs must stay.
     for (let i = 0; i < 11; i++) await release(db, payloads, refs[i]);
-    expect(await load(db, new Payloads(), refs[11])).toEqual(versions[11]);
+    expectBytes(await load(db, new Payloads(), refs[11]), versions[11]);
     await release(db, payloads, refs[11]);
     expect((await rows(db)).size).toBe(0);
   });
@@ -322,7 +338,7 @@ describe("payload chunking", () => {
     const depths = [...(await rows(db))].filter(([k]) => k.startsWith("r:")).map(([, v]) => v.depth ?? 0);
     expect(Math.max(...depths)).toBeLessThanOrEqual(MAX_CHAIN);
     expect(Math.max(...depths)).toBeGreaterThan(1);
-    expect(await load(db, new Payloads(), refs[29])).toEqual(state);
+    expectBytes(await load(db, new Payloads(), refs[29]), state);
   });
 
   it("rejects with INTEGRITY when a delta's base is altered or the bases form a cycle", async () => {
@@ -349,6 +365,34 @@ describe("payload chunking", () => {
       await tx.objectStore("blobs").put({ ...delta, base: [deltaKey.slice(2), delta.raw, delta.crc] }, deltaKey);
     });
     await expectCode(load(db, new Payloads(), ref), "INTEGRITY");
+  });
+
+  it("chunks a new version exactly as from scratch when it resumes after the prefix it shares with a recent one", async () => {
+    const payloads = new Payloads();
+    const leaves = (e: Awaited<ReturnType<Payloads["encode"]>>) => {
+      const out: string[] = [];
+      const walk = (entries: Array<{ name: string; kids?: unknown[] }>) => entries.forEach((x) => (x.kids ? walk(x.kids as never) : out.push(x.name)));
+      walk(e.tree!.kids);
+      return out;
+    };
+    let state = text(300_000, 30);
+    await payloads.encode(state);
+    const edits: Array<(s: Uint8Array) => Uint8Array> = [
+      (s) => new Uint8Array([...s, ...text(5000, 31)]), // append
+      (s) => s.subarray(0, s.length - 20_000), // truncate: the old end chunk is not reused
+      (s) => {
+        const v = s.slice();
+        v.set(text(3000, 32), 150_000); // edit in the middle
+        return v;
+      },
+      (s) => new Uint8Array([...s.subarray(0, 100_000), ...text(10, 33), ...s.subarray(100_000)]), // insert
+      (s) => s.subarray(0, 50_001), // cut inside a chunk
+    ];
+    for (const edit of edits) {
+      state = edit(state);
+      const encoded = await payloads.encode(state);
+      expect(leaves(encoded)).toEqual(chunk(state, payloads.chunkParams).map((c) => c.name));
+    }
   });
 
   it("refuses to encode a payload over the limit", async () => {
