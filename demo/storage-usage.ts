@@ -2,8 +2,9 @@
  * How many bytes each thread takes in IndexedDB, raw versus stored. The library's API speaks of
  * raw sizes only, so this panel reads the database itself, read-only, through its own short-lived
  * connection: a row belongs to a thread when its key names the thread, and a payload reference
- * inside a row ({ id, size }) leads into `blobs`, to the payload's rows. Only this file knows
- * that much of the layout, and it assumes no more.
+ * inside a row ([size, crc, key or bytes, codec?]) holds a small payload itself or leads into
+ * `blobs`, to the payload's rows. Only this file knows that much of the layout, and it assumes
+ * no more.
  */
 
 export interface ThreadUsage {
@@ -15,7 +16,19 @@ export interface ThreadUsage {
 }
 
 interface Tally extends ThreadUsage {
-  refs: Array<{ id: string; size: number }>;
+  refs: Ref[];
+}
+
+/** A payload reference: its raw size and where its bytes are (a `blobs` key, or here). */
+interface Ref {
+  size: number;
+  where: string | Uint8Array;
+}
+
+function asRef(value: unknown[]): Ref | undefined {
+  const [size, crc, where, codec] = value;
+  const shaped = (value.length === 3 || (value.length === 4 && codec === 1)) && typeof size === "number" && typeof crc === "number";
+  return shaped && (typeof where === "string" || where instanceof Uint8Array) ? { size, where } : undefined;
 }
 
 export async function measureThreads(dbName: string, threadIds: string[]): Promise<Map<string, ThreadUsage>> {
@@ -37,9 +50,9 @@ export async function measureThreads(dbName: string, threadIds: string[]): Promi
         const tally = tallies.get(owner) ?? { rows: 0, raw: 0, stored: 0, refs: [] };
         tallies.set(owner, tally);
         tally.rows++;
-        const inline = sizeOf(values[i], tally.refs);
-        tally.raw += inline;
-        tally.stored += inline;
+        const own = sizeOf(values[i], tally.refs);
+        tally.raw += own;
+        tally.stored += own;
       });
     }
     const blobs = await readBlobs(tx.objectStore("blobs"));
@@ -48,9 +61,13 @@ export async function measureThreads(dbName: string, threadIds: string[]): Promi
       // they count once.
       const seen = new Set<string>();
       for (const ref of tally.refs) {
-        if (!blobs.rows.has(ref.id)) continue;
-        tally.raw += ref.size;
-        tally.stored += reachableBytes(blobs, ref.id, seen);
+        if (ref.where instanceof Uint8Array) {
+          tally.raw += ref.size;
+          tally.stored += ref.where.byteLength;
+        } else if (blobs.rows.has(ref.where)) {
+          tally.raw += ref.size;
+          tally.stored += reachableBytes(blobs, ref.where, seen);
+        }
       }
       result.set(owner, { rows: tally.rows, raw: tally.raw, stored: tally.stored });
     }
@@ -99,7 +116,7 @@ function reachableBytes(blobs: Blobs, start: string, seen: Set<string>): number 
 }
 
 /** Approximate stored size of a value; collects the payload references and strings it holds. */
-function sizeOf(value: unknown, refs: Array<{ id: string; size: number }>, strings?: string[]): number {
+function sizeOf(value: unknown, refs: Ref[], strings?: string[]): number {
   if (value instanceof Uint8Array) return value.byteLength;
   if (typeof value === "string") {
     strings?.push(value);
@@ -107,13 +124,16 @@ function sizeOf(value: unknown, refs: Array<{ id: string; size: number }>, strin
   }
   if (typeof value === "number" || typeof value === "bigint") return 8;
   if (typeof value === "boolean") return 1;
-  if (Array.isArray(value)) return value.reduce((sum: number, v) => sum + sizeOf(v, refs, strings), 0);
-  if (value && typeof value === "object") {
-    const record = value as Record<string, unknown>;
-    if (typeof record.id === "string" && typeof record.size === "number") {
-      refs.push({ id: record.id, size: record.size });
+  if (Array.isArray(value)) {
+    const ref = asRef(value);
+    if (ref) {
+      refs.push(ref);
       return 0;
     }
+    return value.reduce((sum: number, v) => sum + sizeOf(v, refs, strings), 0);
+  }
+  if (value && typeof value === "object") {
+    const record = value as Record<string, unknown>;
     return Object.entries(record).reduce((sum, [k, v]) => sum + k.length + sizeOf(v, refs, strings), 0);
   }
   return 0;

@@ -17,6 +17,9 @@ import {
 } from "@langchain/langgraph-checkpoint";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { CheckpointSaver, SaverBlob, SerializedValue, StoredSaverTuple, StoredWrite } from "./types.js";
+import { canonicalJson } from "./canonical-json.js";
+
+export { canonicalJson };
 
 /**
  * LangGraph.js checkpointer over the library's bytes-level saver. Serialization (the serde's
@@ -102,9 +105,10 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
       checkpointId: checkpoint.id,
       ...(parentId !== undefined ? { parentId } : {}),
       v: checkpoint.v,
-      // channel_versions is stored once, as channelVersions (the store needs it to find values),
-      // and put back on read: in the checkpoint's bytes too it would be every version twice.
-      checkpoint: await this.serde.dumpsTyped({ ...header, channel_values: {}, channel_versions: {} }),
+      // The id (the checkpoint's key) and channel_versions (stored as channelVersions, which the
+      // store needs to find values) are put back on read: in the checkpoint's bytes too they
+      // would be stored twice, in every checkpoint.
+      checkpoint: await this.serde.dumpsTyped(omit(header, "id", "channel_versions")),
       metadata: await this.serde.dumpsTyped(metadata),
       metadataIndex,
       channelVersions: { ...checkpoint.channel_versions },
@@ -189,6 +193,7 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
 
   private async toTuple(t: StoredSaverTuple): Promise<CheckpointTuple> {
     const checkpoint = (await this.load(t.checkpoint)) as Checkpoint;
+    checkpoint.id = t.checkpointId;
     const channelValues: Record<string, unknown> = {};
     for (const [channel, value] of Object.entries(t.channelValues)) channelValues[channel] = await this.load(value);
     checkpoint.channel_values = channelValues;
@@ -214,16 +219,12 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
   }
 }
 
-function configOf(a: Address, checkpointId: string): RunnableConfig {
-  return { configurable: { thread_id: a.threadId, checkpoint_ns: a.ns, checkpoint_id: checkpointId } };
+function omit<T extends object, K extends keyof T>(value: T, ...keys: K[]): Omit<T, K> {
+  const copy = { ...value };
+  for (const k of keys) delete copy[k];
+  return copy;
 }
 
-/** JSON with object keys sorted, so equal metadata values compare equal as strings. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v && typeof v === "object" && !Array.isArray(v)) {
-      return Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]));
-    }
-    return v;
-  }) ?? "undefined";
+function configOf(a: Address, checkpointId: string): RunnableConfig {
+  return { configurable: { thread_id: a.threadId, checkpoint_ns: a.ns, checkpoint_id: checkpointId } };
 }

@@ -13,8 +13,9 @@ import { CHUNK, MAX_CHAIN, checkEntry, integrity, readTree, releaseTree, storeTr
  * CPU work that would hold a transaction open), `put` (encoded bytes in, reference out), `get`
  * (reference in, verified bytes out) and `release`.
  *
- * Layout. A payload of up to INLINE_MAX bytes lives in its reference. One of up to the minimum
- * chunk size is one row {codec, raw, crc, data}, as it always was. A
+ * Layout. A payload of up to the minimum chunk size is packed once (deflated where that pays):
+ * packed into at most INLINE_MAX bytes it lives in its reference, else in one row {codec, raw,
+ * crc, data}. A
  * larger one is split into content-defined chunks (worker/chunker.ts) whose list is a tree of
  * shared nodes (worker/chunk-tree.ts); its own row is {raw, crc, level, kids}, the top of that
  * tree. Chunks and nodes are stored once however many payloads contain them, with reference
@@ -34,22 +35,40 @@ import { CHUNK, MAX_CHAIN, checkEntry, integrity, readTree, releaseTree, storeTr
  * wrong (another tab freed the chunk), `put` compresses that chunk inside the transaction.
  */
 
-/** What a store keeps in its own rows to find a payload again. Plain data. */
-export interface PayloadRef {
-  /** Key of the payload's row in `blobs`. */
+/**
+ * What a store keeps in its own rows to find a payload again: [raw length, CRC-32 of the raw
+ * bytes, key of the payload's row in `blobs` or the payload itself, 1 when that is deflated].
+ * A tuple, since one sits in nearly every row a store writes. The CRC binds the reference to its
+ * row: rows swapped behind the library's back are each internally consistent, and only this
+ * tells them apart. A payload whose stored form is at most INLINE_MAX bytes travels in the
+ * reference: a row of its own would cost a key, the row's fields, the key again here and a
+ * request on every read and delete, about as much as a checkpoint's header holds.
+ */
+export type PayloadRef = [size: number, crc: number, where: string | Uint8Array, codec?: 1];
+
+/** A reference taken apart; also the object form references had in the first layout. */
+interface RefParts {
+  /** Key of the payload's row in `blobs`; empty when inline. */
   id: string;
-  /** Raw length in bytes. */
   size: number;
-  /**
-   * CRC-32 of the raw bytes. Binds the reference to its row: rows swapped behind the library's
-   * back are each internally consistent, and only this tells them apart. Absent in older refs.
-   */
+  /** Absent in the oldest references. */
   crc?: number;
-  /**
-   * The bytes themselves, for a payload of up to INLINE_MAX bytes (id is then empty): a row of
-   * its own would cost a key, a row and a request for a few bytes (a null, a flag, a short id).
-   */
   inline?: Uint8Array;
+  codec?: 1;
+}
+
+function partsOf(ref: PayloadRef | RefParts): RefParts {
+  if (!Array.isArray(ref)) {
+    if (ref && typeof ref === "object" && typeof ref.id === "string" && Number.isSafeInteger(ref.size)) return ref;
+    throw integrity("a payload reference is malformed");
+  }
+  const [size, crc, where, codec] = ref;
+  if (!Number.isSafeInteger(size) || size < 0 || typeof crc !== "number" || (codec !== undefined && codec !== 1)) {
+    throw integrity("a payload reference is malformed");
+  }
+  if (typeof where === "string") return { id: where, size, crc };
+  if (where instanceof Uint8Array) return { id: "", size, crc, inline: where, codec };
+  throw integrity("a payload reference is malformed");
 }
 
 /** A payload made ready for writing; opaque to the stores. */
@@ -99,8 +118,12 @@ const MIN_COMPRESS_BYTES = 64;
 /** How many leading bytes find a recent payload to resume chunking from. */
 const HEAD_BYTES = 4096;
 
-/** Payloads up to this many bytes travel inside their reference, in the store's own row. */
-export const INLINE_MAX = 64;
+/**
+ * Payloads whose stored (deflated or raw) form is at most this many bytes travel inside their
+ * reference, in the store's own row. Larger ones keep rows of their own, so that the stores'
+ * rows stay small enough to scan.
+ */
+export const INLINE_MAX = 1024;
 
 const isManifest = (row: unknown): row is ManifestRow => typeof row === "object" && row !== null && Array.isArray((row as ManifestRow).kids);
 
@@ -189,8 +212,10 @@ export class Payloads {
 
   put(tx: WriteTx, encoded: EncodedPayload): Promise<PayloadRef> {
     return this.serial(tx, async () => {
-      if (encoded.row && encoded.size <= INLINE_MAX && encoded.row.codec === 0) {
-        return { id: "", size: encoded.size, crc: encoded.row.crc, inline: encoded.row.data };
+      if (encoded.row && encoded.row.data.length <= INLINE_MAX) {
+        const ref: PayloadRef = [encoded.size, encoded.row.crc, encoded.row.data];
+        if (encoded.row.codec === 1) ref.push(1);
+        return ref;
       }
       const id = newId();
       const blobs = tx.objectStore("blobs");
@@ -212,18 +237,19 @@ export class Payloads {
       } else {
         throw new TypeError("not an encoded payload");
       }
-      return { id, size: encoded.size, crc };
+      return [encoded.size, crc, id];
     });
   }
 
   /** Reads only, so it needs no turn in the transaction's queue. */
-  async get(tx: ReadTx, ref: PayloadRef): Promise<Uint8Array> {
+  async get(tx: ReadTx, stored: PayloadRef): Promise<Uint8Array> {
+    const ref = partsOf(stored);
     if (ref.inline !== undefined) {
-      const bytes = ref.inline;
-      if (!(bytes instanceof Uint8Array) || bytes.length !== ref.size || bytes.length > INLINE_MAX || crc32(bytes) !== ref.crc) {
-        throw integrity("an inline payload fails its checksum");
+      const data = ref.inline;
+      if (!(data instanceof Uint8Array) || data.length > INLINE_MAX || typeof ref.crc !== "number" || (ref.codec !== undefined && ref.codec !== 1)) {
+        throw integrity("an inline payload is malformed");
       }
-      return bytes;
+      return this.decodeRow({ codec: ref.codec ?? 0, data, raw: ref.size, crc: ref.crc }, "inline", ref.size);
     }
     const row = (await tx.objectStore("blobs").get(ref.id)) as ChunkRow | ManifestRow | undefined;
     if (ref.crc !== undefined && row && typeof row === "object" && row.crc !== ref.crc) {
@@ -234,7 +260,8 @@ export class Payloads {
   }
 
   /** Frees the payload's storage, and each chunk and node no other payload refers to. */
-  release(tx: WriteTx, ref: PayloadRef): Promise<void> {
+  release(tx: WriteTx, stored: PayloadRef): Promise<void> {
+    const ref = partsOf(stored);
     if (ref.inline !== undefined) return Promise.resolve();
     return this.serial(tx, async () => {
       const blobs = tx.objectStore("blobs");
@@ -251,7 +278,7 @@ export class Payloads {
     return run;
   }
 
-  private async assemble(tx: ReadTx, m: ManifestRow, ref: PayloadRef): Promise<Uint8Array> {
+  private async assemble(tx: ReadTx, m: ManifestRow, ref: RefParts): Promise<Uint8Array> {
     if (m.raw !== ref.size) throw integrity(`payload ${ref.id} has length ${m.raw}, its reference says ${ref.size}`);
     if (m.raw > this.maxBytes) throw tooLarge(`payload ${ref.id} claims ${m.raw} bytes, over the limit of ${this.maxBytes}`);
     if (!Number.isSafeInteger(m.level) || m.level < 0 || m.level > 32) throw integrity(`payload ${ref.id} has a malformed chunk list`);

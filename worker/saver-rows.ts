@@ -2,18 +2,25 @@ import type { Key, ReadTx } from "./db.js";
 import { prefixRange } from "./db.js";
 import type { PayloadRef, Payloads } from "./payload.js";
 import type { SerializedValue, StoredSaverTuple, StoredWrite } from "../src/types.js";
+import { canonicalJson } from "../src/canonical-json.js";
 
 /**
  * Row layout of the saver in the `meta` object store (first key element "s"):
- *   ["s","cp",thread,ns,id]            checkpoint header (CheckpointRow)
+ *   ["s","cp",thread,ns,id]            checkpoint header (CheckpointValue)
  *   ["s","ti",thread,id,ns]            per-thread index: a thread's checkpoints in id order
  *   ["s","gi",id,thread,ns]            global index: every checkpoint in id order
- *   ["s","bl",thread,ns,channel,ver]   one channel value per version (BlobRow)
- *   ["s","wr",thread,ns,id,task,idx]   one pending write (WriteRow)
+ *   ["s","bl",thread,ns,channel,ver]   one channel value per version (BlobValue)
+ *   ["s","wr",thread,ns,id,task,idx]   one pending write (WriteValue)
  * Ids are time-ordered, so the two index rows make "newest first" a backwards key scan.
+ *
+ * Rows are stored as tuples, not objects: a chat writes several of these rows per step, and
+ * field names would be repeated in every one (a third of a header's bytes). Nothing the key holds
+ * is stored again in the value. The functions below are the only place that knows the positions;
+ * rows written as objects by the first layout are still read.
  */
 export const S = "s";
 
+/** A checkpoint header as the store works with it. */
 export interface CheckpointRow {
   parentId?: string;
   v: number;
@@ -22,6 +29,18 @@ export interface CheckpointRow {
   metadataIndex: Record<string, string>;
   channelVersions: Record<string, string | number>;
 }
+
+/**
+ * [v, checkpoint type, checkpoint ref, metadata type, metadata bytes, channel versions, parent id
+ * or null, metadata index]. The index is left out when it is what the metadata's JSON gives.
+ */
+type CheckpointValue = [number, string, PayloadRef, string, Uint8Array, Record<string, string | number>, string | null, Record<string, string>?];
+
+/** [type, ref]; [] when the channel had no value at this version. */
+type BlobValue = [string, PayloadRef] | [];
+
+/** [task path, channel, type, ref]; the task id and index are in the key. */
+type WriteValue = [string, string, string, PayloadRef];
 
 /** No ref: the channel had no value at this version. */
 export interface BlobRow {
@@ -44,6 +63,69 @@ export const globalIndexKey = (thread: string, ns: string, id: string): Key => [
 export const blobKey = (thread: string, ns: string, channel: string, version: string | number): Key => [S, "bl", thread, ns, channel, version];
 export const writeKey = (thread: string, ns: string, id: string, task: string, idx: number): Key => [S, "wr", thread, ns, id, task, idx];
 export const writesRange = (thread: string, ns: string, id: string): IDBKeyRange => prefixRange([S, "wr", thread, ns, id]);
+
+export function storeCheckpoint(row: CheckpointRow): CheckpointValue {
+  const [mdType, mdBytes] = row.metadata;
+  const stored: CheckpointValue = [row.v, row.checkpoint.type, row.checkpoint.ref, mdType, mdBytes, row.channelVersions, row.parentId ?? null];
+  if (!sameIndex(row.metadataIndex, indexOfJson(mdType, mdBytes))) stored.push(row.metadataIndex);
+  return stored;
+}
+
+export function loadCheckpoint(stored: CheckpointValue | CheckpointRow): CheckpointRow {
+  if (!Array.isArray(stored)) return stored;
+  const [v, type, ref, mdType, mdBytes, channelVersions, parentId, index] = stored;
+  const row: CheckpointRow = {
+    v,
+    checkpoint: { type, ref },
+    metadata: [mdType, mdBytes],
+    // Derived only when a listing filters on it.
+    get metadataIndex() {
+      return index ?? indexOfJson(mdType, mdBytes) ?? {};
+    },
+    channelVersions,
+  };
+  if (parentId !== null) row.parentId = parentId;
+  return row;
+}
+
+export const storeBlob = (row: BlobRow): BlobValue => (row.ref && row.type !== undefined ? [row.type, row.ref] : []);
+
+export function loadBlob(stored: BlobValue | BlobRow | undefined): BlobRow | undefined {
+  if (!Array.isArray(stored)) return stored;
+  return stored.length === 2 ? { type: stored[0], ref: stored[1] } : {};
+}
+
+export const storeWrite = (row: WriteRow): WriteValue => [row.taskPath, row.channel, row.type, row.ref];
+
+export function loadWrite(key: Key, stored: WriteValue | WriteRow): WriteRow {
+  if (!Array.isArray(stored)) return stored;
+  const [taskPath, channel, type, ref] = stored;
+  return { taskId: key[5] as string, taskPath, idx: key[6] as number, channel, type, ref };
+}
+
+/**
+ * The metadata index LangGraph's adapter sends for JSON metadata: each top-level value as
+ * canonical JSON. Undefined when the metadata is not a JSON object.
+ */
+function indexOfJson(type: string, bytes: Uint8Array): Record<string, string> | undefined {
+  if (type !== "json") return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return undefined;
+  }
+  if (!value || typeof value !== "object" || Array.isArray(value)) return undefined;
+  const index: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) index[k] = canonicalJson(v);
+  return index;
+}
+
+function sameIndex(a: Record<string, string>, b: Record<string, string> | undefined): boolean {
+  if (!b) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
+}
 
 /** LangGraph's TASKS channel: pending sends of checkpoints older than format 4 live there. */
 const TASKS = "__pregel_tasks";
@@ -73,8 +155,10 @@ export class SaverReader {
   constructor(private readonly payloads: Payloads) {}
 
   async sortedWriteRows(tx: ReadTx, thread: string, ns: string, id: string): Promise<WriteRow[]> {
-    const rows = (await tx.objectStore("meta").getAll(writesRange(thread, ns, id))) as WriteRow[];
-    return rows.sort(compareWrites);
+    const meta = tx.objectStore("meta");
+    const range = writesRange(thread, ns, id);
+    const [keys, rows] = await Promise.all([meta.getAllKeys(range), meta.getAll(range)]);
+    return rows.map((row, i) => loadWrite(keys[i] as Key, row)).sort(compareWrites);
   }
 
   async write(tx: ReadTx, row: WriteRow): Promise<StoredWrite> {
@@ -84,7 +168,7 @@ export class SaverReader {
 
   /** The stored value of (channel, version), or undefined when none or an "empty" marker. */
   async blobValue(tx: ReadTx, thread: string, ns: string, channel: string, version: string | number): Promise<SerializedValue | undefined> {
-    const row = (await tx.objectStore("meta").get(blobKey(thread, ns, channel, version))) as BlobRow | undefined;
+    const row = loadBlob(await tx.objectStore("meta").get(blobKey(thread, ns, channel, version)));
     if (!row?.ref || row.type === undefined) return undefined;
     return [row.type, await this.payloads.get(tx, row.ref)];
   }

@@ -9,9 +9,13 @@ import {
   globalIndexKey,
   threadIndexKey,
   writeKey,
-  type BlobRow,
+  loadBlob,
+  loadCheckpoint,
+  loadWrite,
+  storeBlob,
+  storeCheckpoint,
+  storeWrite,
   type CheckpointRow,
-  type WriteRow,
 } from "./saver-rows.js";
 import {
   assertDeltaHistoryRequest,
@@ -45,11 +49,11 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
   async function findRow(tx: ReadTx, thread: string, ns: string, id?: string): Promise<[string, CheckpointRow] | undefined> {
     const meta = tx.objectStore("meta");
     if (id !== undefined) {
-      const row = (await meta.get(cpKey(thread, ns, id))) as CheckpointRow | undefined;
-      return row && [id, row];
+      const row = await meta.get(cpKey(thread, ns, id));
+      return row && [id, loadCheckpoint(row)];
     }
     const cursor = await meta.openCursor(prefixRange([S, "cp", thread, ns]), "prev");
-    return cursor ? [cursor.key[4] as string, cursor.value as CheckpointRow] : undefined;
+    return cursor ? [cursor.key[4] as string, loadCheckpoint(cursor.value)] : undefined;
   }
 
   /** Which index to walk backwards for a listing, and how to read (thread, ns, id) from its keys. */
@@ -89,9 +93,9 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
         async (tx) => {
           const meta = tx.objectStore("meta");
           const key = cpKey(r.threadId, r.ns, r.checkpointId);
-          const old = (await meta.get(key)) as CheckpointRow | undefined;
+          const old = await meta.get(key);
           // Putting an existing id replaces it (as LangGraph's SQL savers do).
-          if (old) await payloads.release(tx, old.checkpoint.ref);
+          if (old) await payloads.release(tx, loadCheckpoint(old).checkpoint.ref);
           const row: CheckpointRow = {
             v: r.v,
             checkpoint: { type: r.checkpoint[0], ref: await payloads.put(tx, checkpoint) },
@@ -100,15 +104,15 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
             channelVersions: r.channelVersions,
           };
           if (r.parentId !== undefined) row.parentId = r.parentId;
-          await meta.put(row, key);
+          await meta.put(storeCheckpoint(row), key);
           await meta.put(0, threadIndexKey(r.threadId, r.ns, r.checkpointId));
           await meta.put(0, globalIndexKey(r.threadId, r.ns, r.checkpointId));
           for (const { blob, encoded } of blobs) {
             const bk = blobKey(r.threadId, r.ns, blob.channel, blob.version);
             // Insert-if-absent: a (channel, version) is stored once, whichever put names it first.
             if ((await meta.count(bk)) > 0) continue;
-            const value: BlobRow = encoded && blob.value ? { type: blob.value[0], ref: await payloads.put(tx, encoded) } : {};
-            await meta.put(value, bk);
+            const value = encoded && blob.value ? { type: blob.value[0], ref: await payloads.put(tx, encoded) } : {};
+            await meta.put(storeBlob(value), bk);
           }
         },
         "saver.put",
@@ -125,20 +129,14 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
           // No check that the checkpoint exists: LangGraph sends writes before (or while) it puts it.
           for (const [i, w] of r.writes.entries()) {
             const key = writeKey(r.threadId, r.ns, r.checkpointId, r.taskId, w.idx);
-            const old = (await meta.get(key)) as WriteRow | undefined;
+            const stored = await meta.get(key);
+            const old = stored && loadWrite(key, stored);
             // A retried task must not replace its first output (regular, idx >= 0); the latest
             // error / interrupt / resume (special, idx < 0) wins.
             if (old && w.idx >= 0) continue;
             if (old) await payloads.release(tx, old.ref);
-            const row: WriteRow = {
-              taskId: r.taskId,
-              taskPath: r.taskPath,
-              idx: w.idx,
-              channel: w.channel,
-              type: w.value[0],
-              ref: await payloads.put(tx, encoded[i]),
-            };
-            await meta.put(row, key);
+            const ref = await payloads.put(tx, encoded[i]);
+            await meta.put(storeWrite({ taskId: r.taskId, taskPath: r.taskPath, idx: w.idx, channel: w.channel, type: w.value[0], ref }), key);
           }
         },
         "saver.putWrites",
@@ -172,8 +170,10 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
             const [thread, ns, id] = address(cursor.key);
             // The key range already applies `before`, except when a checkpoint id picks the range.
             if ((r.ns === undefined || ns === r.ns) && (r.before === undefined || id < r.before)) {
-              const row = (await meta.get(cpKey(thread, ns, id))) as CheckpointRow | undefined;
-              if (row && filter.every(([k, json]) => Object.hasOwn(row.metadataIndex, k) && row.metadataIndex[k] === json)) {
+              const stored = await meta.get(cpKey(thread, ns, id));
+              const row = stored && loadCheckpoint(stored);
+              const index = row && filter.length > 0 ? row.metadataIndex : {};
+              if (row && filter.every(([k, json]) => Object.hasOwn(index, k) && index[k] === json)) {
                 found.push([thread, ns, id, row]);
               }
             }
@@ -192,13 +192,22 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
         async (tx) => {
           const meta = tx.objectStore("meta");
           const cpRange = prefixRange([S, "cp", threadId]);
-          const [cpKeys, cpRows, blobRows, writeRows] = await Promise.all([
+          const wrRange = prefixRange([S, "wr", threadId]);
+          const [cpKeys, cpRows, blobRows, writeKeys, writeRows] = await Promise.all([
             meta.getAllKeys(cpRange),
-            meta.getAll(cpRange) as Promise<CheckpointRow[]>,
-            meta.getAll(prefixRange([S, "bl", threadId])) as Promise<BlobRow[]>,
-            meta.getAll(prefixRange([S, "wr", threadId])) as Promise<WriteRow[]>,
+            meta.getAll(cpRange),
+            meta.getAll(prefixRange([S, "bl", threadId])),
+            meta.getAllKeys(wrRange),
+            meta.getAll(wrRange),
           ]);
-          const refs = [...cpRows.map((c) => c.checkpoint.ref), ...blobRows.flatMap((b) => (b.ref ? [b.ref] : [])), ...writeRows.map((w) => w.ref)];
+          const refs = [
+            ...cpRows.map((c) => loadCheckpoint(c).checkpoint.ref),
+            ...blobRows.flatMap((b) => {
+              const ref = loadBlob(b)?.ref;
+              return ref ? [ref] : [];
+            }),
+            ...writeRows.map((w, i) => loadWrite(writeKeys[i] as Key, w).ref),
+          ];
           await Promise.all([
             ...refs.map((ref) => payloads.release(tx, ref)),
             ...cpKeys.map((k) => meta.delete(globalIndexKey(threadId, k[3] as string, k[4] as string))),

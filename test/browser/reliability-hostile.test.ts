@@ -91,7 +91,7 @@ describe("hostile payloads", () => {
       const rowsOfSmall = await savedRows(raw, async () => (smallId = await store.threads.save("t", {}, new Uint8Array(3001).fill(1))));
       const bomb = await deflateRawZeros(1024 * MiB);
       // Planted where the record's bytes are: its own row, or its chunk if it was chunked.
-      const key = (await rowsWithBytes(raw, rowsOfSmall))[0];
+      const key = (await rowsWithBytes(raw, "blobs", rowsOfSmall))[0];
       const box = { row: await rawGet(raw, "blobs", key) };
       largestSlot(box).set(bomb);
       await rawPut(raw, "blobs", [[key, box.row]]);

@@ -8,10 +8,13 @@ import { rawOpen, rawKeys, rawGet, rawPut, keyId, largestSlot, rowsWithBytes } f
  * Tampering and corruption: another program in the origin flips a byte, truncates, or swaps the
  * stored payload rows of records with raw IndexedDB calls. Every read of a damaged record must
  * reject with INTEGRITY, never return wrong bytes; every other record still reads correctly.
- * The test learns which `blobs` rows belong to a record by diffing the keys around its save, so
- * it holds for any payload layout: flips and truncations hit any row of the record that holds
- * bytes (a whole payload or one of its chunks); swaps exchange the rows of two records of equal
- * size that are stored as one row each, the case where each row is internally consistent.
+ * The test learns which rows belong to a record by diffing the keys of both object stores around
+ * its save, so it holds for any payload layout: flips and truncations hit any `blobs` row of the
+ * record that holds bytes (a whole payload or one of its chunks), or, for a small state that
+ * travels inside its checkpoint's own row, that row; swaps exchange the `blobs` rows of two
+ * records of equal size that are stored as one row each, the case where each row is internally
+ * consistent. (Swapping two whole checkpoint rows is out of reach of any checksum inside them:
+ * each row is what some save wrote.)
  */
 
 const RECORDS = 150;
@@ -19,7 +22,8 @@ const DAMAGED = { flip: 34, truncate: 34, swapPairs: 16 }; // 34 + 34 + 32 = 100
 
 /**
  * Unique bytes per record (so no two records share a chunk). Records come in pairs (2k, 2k+1) of
- * equal size and kind, so a swap within a pair changes content only; every other pair compresses well.
+ * equal size and kind, so a swap within a pair changes content only; every other pair compresses
+ * well, except the swapped ones, which must not be small enough to travel inside their row.
  */
 function stateFor(i: number, size: number): Uint8Array {
   const bytes = new Uint8Array(size);
@@ -28,13 +32,18 @@ function stateFor(i: number, size: number): Uint8Array {
     x = (x ^ (x << 13)) >>> 0;
     x = (x ^ (x >>> 17)) >>> 0;
     x = (x ^ (x << 5)) >>> 0;
-    bytes[j] = (i >> 1) % 2 === 0 ? x & 3 : x & 0xff;
+    bytes[j] = (i >> 1) % 2 === 0 && !swapped(i) ? x & 3 : x & 0xff;
   }
   return bytes;
 }
 
-/** Sizes from 1 KiB to 13 KiB (one row to several chunks); the swapped pairs 0.5 to 2 KiB (one row). */
-const sizeFor = (i: number) => (i >= 68 && i < 100 ? 512 + (((i >> 1) * 211) % 1500) : 1024 + (((i >> 1) * 977) % 12288));
+const swapped = (i: number) => i >= 68 && i < 100;
+
+/**
+ * Sizes from 1 KiB to 13 KiB (inside the checkpoint row, one row, or several chunks); the swapped
+ * pairs 1.1 to 2 KiB of noise (one row of their own).
+ */
+const sizeFor = (i: number) => (swapped(i) ? 1100 + (((i >> 1) * 211) % 900) : 1024 + (((i >> 1) * 977) % 12288));
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -49,36 +58,49 @@ describe("tampering with stored payloads", () => {
     const raw = await rawOpen(name);
     const ids: string[] = [];
     const rowsOf: IDBValidKey[][] = [];
+    const metaRowsOf: IDBValidKey[][] = [];
     try {
-      let known = new Set((await rawKeys(raw, "blobs")).map(keyId));
+      const newKeys = async (store: string, known: Set<string>) => {
+        const keys = await rawKeys(raw, store);
+        const fresh = keys.filter((k) => !known.has(keyId(k)));
+        for (const k of fresh) known.add(keyId(k));
+        return fresh;
+      };
+      const knownBlobs = new Set((await rawKeys(raw, "blobs")).map(keyId));
+      const knownMeta = new Set((await rawKeys(raw, "meta")).map(keyId));
       for (let i = 0; i < RECORDS; i++) {
         ids.push(await store.threads.save("t", { i }, stateFor(i, sizeFor(i))));
-        const keys = await rawKeys(raw, "blobs");
-        rowsOf.push(keys.filter((k) => !known.has(keyId(k))));
-        known = new Set(keys.map(keyId));
-        expect(rowsOf[i].length).toBeGreaterThan(0);
+        rowsOf.push(await newKeys("blobs", knownBlobs));
+        metaRowsOf.push(await newKeys("meta", knownMeta));
       }
+      /** The rows holding a record's bytes: its `blobs` rows, or its own row when it has none. */
+      const byteRows = async (r: number): Promise<Array<[string, IDBValidKey]>> => {
+        const blobs = await rowsWithBytes(raw, "blobs", rowsOf[r]);
+        const rows = blobs.length > 0 ? blobs.map((k): [string, IDBValidKey] => ["blobs", k]) : (await rowsWithBytes(raw, "meta", metaRowsOf[r])).map((k): [string, IDBValidKey] => ["meta", k]);
+        expect(rows.length).toBeGreaterThan(0);
+        return rows;
+      };
 
       const damaged = new Set<number>();
       let r = 0;
       for (let n = 0; n < DAMAGED.flip; n++, r++) {
-        const rows = await rowsWithBytes(raw, rowsOf[r]);
-        const key = rows[n % rows.length];
-        const box = { row: await rawGet(raw, "blobs", key) };
+        const rows = await byteRows(r);
+        const [where, key] = rows[n % rows.length];
+        const box = { row: await rawGet(raw, where, key) };
         const slot = largestSlot(box);
         const bytes = slot.get().slice();
         bytes[(n * 7919) % bytes.length] ^= 1 << n % 8;
         slot.set(bytes);
-        await rawPut(raw, "blobs", [[key, box.row]]);
+        await rawPut(raw, where, [[key, box.row]]);
         damaged.add(r);
       }
       for (let n = 0; n < DAMAGED.truncate; n++, r++) {
-        const rows = await rowsWithBytes(raw, rowsOf[r]);
-        const key = rows[n % rows.length];
-        const box = { row: await rawGet(raw, "blobs", key) };
+        const rows = await byteRows(r);
+        const [where, key] = rows[n % rows.length];
+        const box = { row: await rawGet(raw, where, key) };
         const slot = largestSlot(box);
         slot.set(slot.get().slice(0, Math.floor(slot.get().length / 2)));
-        await rawPut(raw, "blobs", [[key, box.row]]);
+        await rawPut(raw, where, [[key, box.row]]);
         damaged.add(r);
       }
       for (let n = 0; n < DAMAGED.swapPairs; n++, r += 2) {
@@ -112,9 +134,14 @@ describe("tampering with stored payloads", () => {
         }
       }
       const chunked = rowsOf.filter((rows) => rows.length > 1).length;
+      const inline = rowsOf.filter((rows, i) => rows.length === 0 && damaged.has(i)).length;
       printFigures("tampering", {
-        chunkedRecords: chunked, damaged: damaged.size, detected: caught, wrongBytesReturned: wrongBytes, otherErrors, undamaged: RECORDS - damaged.size, undamagedReadOk: intact });
+        chunkedRecords: chunked,
+        damagedInTheirOwnRow: inline, damaged: damaged.size, detected: caught, wrongBytesReturned: wrongBytes, otherErrors, undamaged: RECORDS - damaged.size, undamagedReadOk: intact });
       expect(damaged.size).toBe(100);
+      // Every layout is damaged: inside the checkpoint row, one payload row, chunks.
+      expect(inline).toBeGreaterThan(0);
+      expect(chunked).toBeGreaterThan(0);
       expect(caught).toBe(100);
       expect(intact).toBe(RECORDS - damaged.size);
     } finally {

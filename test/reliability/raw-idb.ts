@@ -75,9 +75,9 @@ export function largestSlot(box: { row: unknown }): ByteSlot {
   return slots.reduce((a, b) => (b.get().length > a.get().length ? b : a));
 }
 
-/** The keys among `keys` whose rows hold bytes: payloads and chunks, not lists or counters. */
-export async function rowsWithBytes(db: IDBDatabase, keys: IDBValidKey[]): Promise<IDBValidKey[]> {
+/** The keys among `keys` whose rows in `store` hold bytes: payloads and chunks, not lists or counters. */
+export async function rowsWithBytes(db: IDBDatabase, store: string, keys: IDBValidKey[]): Promise<IDBValidKey[]> {
   const out: IDBValidKey[] = [];
-  for (const k of keys) if (byteSlots({ row: await rawGet(db, "blobs", k) }).length > 0) out.push(k);
+  for (const k of keys) if (byteSlots({ row: await rawGet(db, store, k) }).length > 0) out.push(k);
   return out;
 }

@@ -91,26 +91,36 @@ describe("payload chunking", () => {
     const cases = [new Uint8Array(0), text(1), text(4096), text(4097), text(MiB), random, new Uint8Array(MiB / 2)];
     for (const bytes of cases) {
       const ref = await save(db, payloads, bytes);
-      expect(ref.size).toBe(bytes.length);
+      expect(ref[0]).toBe(bytes.length);
       expectBytes(await load(db, new Payloads(), ref), bytes);
       expectBytes(await load(db, payloads, ref), bytes);
     }
   });
 
-  it("keeps a payload of up to INLINE_MAX bytes in its reference, with no row, and checks it on read", async () => {
+  it("keeps a payload stored in up to INLINE_MAX bytes in its reference, with no row, and checks it on read", async () => {
     const { db, payloads } = await setup();
-    const bytes = text(INLINE_MAX);
-    const ref = await save(db, payloads, bytes);
-    expect((await rows(db)).size).toBe(0);
-    expectBytes(await load(db, new Payloads(), ref), bytes);
-    await release(db, payloads, ref);
-    const flipped = ref.inline!.slice();
-    flipped[3] ^= 1;
-    await expectCode(load(db, payloads, { ...ref, inline: flipped }), "INTEGRITY");
-    await expectCode(load(db, payloads, { ...ref, inline: flipped.subarray(1) }), "INTEGRITY");
-    // One byte more is a row of its own.
-    await save(db, payloads, text(INLINE_MAX + 1));
+    // Raw (too short to deflate) and deflated: both travel in the reference.
+    for (const bytes of [text(40), text(1500)]) {
+      const ref = await save(db, payloads, bytes);
+      expect((await rows(db)).size).toBe(0);
+      const [size, crc, inline] = ref;
+      expect(inline).toBeInstanceOf(Uint8Array);
+      expect((inline as Uint8Array).length).toBeLessThanOrEqual(INLINE_MAX);
+      expectBytes(await load(db, new Payloads(), ref), bytes);
+      await release(db, payloads, ref);
+      const flipped = (inline as Uint8Array).slice();
+      flipped[3] ^= 1;
+      const codec = ref.slice(3) as [1?];
+      await expectCode(load(db, payloads, [size, crc, flipped, ...codec]), "INTEGRITY");
+      await expectCode(load(db, payloads, [size, crc, flipped.subarray(1), ...codec]), "INTEGRITY");
+      await expectCode(load(db, payloads, [size + 1, crc, inline, ...codec]), "INTEGRITY");
+    }
+    // Incompressible bytes one past the limit get a row of their own.
+    const noise = crypto.getRandomValues(new Uint8Array(INLINE_MAX + 1));
+    const ref = await save(db, payloads, noise);
+    expect(typeof ref[2]).toBe("string");
     expect((await rows(db)).size).toBe(1);
+    expectBytes(await load(db, payloads, ref), noise);
   });
 
   it("keeps a payload of up to one chunk as a single row", async () => {
@@ -228,16 +238,28 @@ describe("payload chunking", () => {
     await expectCode(load(db, new Payloads(), ref), "INTEGRITY");
   });
 
+  it("reads references of the first layout ({id, size, crc} objects) and rejects malformed ones with INTEGRITY", async () => {
+    const { db, payloads } = await setup();
+    const bytes = text(5000, 3);
+    const [size, crc, id] = await save(db, payloads, bytes);
+    const legacy = { id, size, crc } as unknown as PayloadRef;
+    expectBytes(await load(db, new Payloads(), legacy), bytes);
+    for (const bad of [[size, crc], [size, crc, 7], [-1, crc, id], [size, crc, id, 2], { size }, null]) {
+      await expectCode(load(db, payloads, bad as unknown as PayloadRef), "INTEGRITY");
+    }
+  });
+
   it("rejects with INTEGRITY when a chunk is missing or the chunk list was reordered or altered", async () => {
     const { db, payloads } = await setup();
     const bytes = text(200_000, 12);
     const ref = await save(db, payloads, bytes);
     const all = await rows(db);
-    const manifest = all.get(ref.id);
+    const id = ref[2] as string;
+    const manifest = all.get(id);
     expect(manifest.level).toBeGreaterThan(0);
-    await db.write(["blobs"], (tx) => tx.objectStore("blobs").put({ ...manifest, kids: [...manifest.kids].reverse() }, ref.id));
+    await db.write(["blobs"], (tx) => tx.objectStore("blobs").put({ ...manifest, kids: [...manifest.kids].reverse() }, id));
     await expectCode(load(db, new Payloads(), ref), "INTEGRITY");
-    await db.write(["blobs"], (tx) => tx.objectStore("blobs").put(manifest, ref.id));
+    await db.write(["blobs"], (tx) => tx.objectStore("blobs").put(manifest, id));
     // A node whose entries were swapped.
     const nodeKey = [...all.keys()].find((k) => k.startsWith("n:"))!;
     const node = all.get(nodeKey);
@@ -262,8 +284,8 @@ describe("payload chunking", () => {
     await expectCode(load(db, new Payloads({ maxBytes: 2 * MiB }), ref), "INTEGRITY");
     // A payload that claims more than the limit is refused before anything is allocated.
     const huge = { raw: 1 << 30, crc, level: 0, kids: [[chunkKey.slice(2), 1 << 30, crc]] };
-    await db.write(["blobs"], (tx) => tx.objectStore("blobs").put(huge, ref.id));
-    await expectCode(load(db, payloads, { id: ref.id, size: 1 << 30 }), "PAYLOAD_TOO_LARGE");
+    await db.write(["blobs"], (tx) => tx.objectStore("blobs").put(huge, ref[2] as string));
+    await expectCode(load(db, payloads, [1 << 30, crc, ref[2]]), "PAYLOAD_TOO_LARGE");
   });
 
   it("stores a few list nodes per version of a growing state, not the whole chunk list", async () => {
