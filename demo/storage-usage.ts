@@ -27,7 +27,7 @@ interface Ref {
 
 function asRef(value: unknown[]): Ref | undefined {
   const [size, crc, where, codec] = value;
-  const shaped = (value.length === 3 || (value.length === 4 && codec === 1)) && typeof size === "number" && typeof crc === "number";
+  const shaped = (value.length === 3 || (value.length === 4 && (codec === 1 || codec === 2))) && typeof size === "number" && typeof crc === "number";
   return shaped && (typeof where === "string" || where instanceof Uint8Array) ? { size, where } : undefined;
 }
 

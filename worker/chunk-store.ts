@@ -22,9 +22,11 @@ import { identity, type TreeEntry } from "./chunk-tree.js";
 
 export type Entry = [key: string, raw: number, crc: number];
 
+/** 0 = stored raw, 1 = deflate, 2 = deflate with the preset dictionary (worker/deflate-dictionary.ts). */
+export type Codec = 0 | 1 | 2;
+
 export interface ChunkRow {
-  /** 0 = stored raw, 1 = deflate. */
-  codec: 0 | 1;
+  codec: Codec;
   /** Raw length: bounds the inflate buffer, so a tampered row cannot inflate past it. */
   raw: number;
   /** CRC-32 of the raw bytes, checked on every read. */
@@ -83,9 +85,33 @@ function tally<T>(into: Map<string, { item: T; n: number }>, id: string, item: T
  * Adds one reference per occurrence to each top entry. An entry already stored only gains a
  * reference (a shared node stands for every chunk below it); a new one is written, and its own
  * entries are counted on the next level down. Resolves with the top entries' keys.
+ *
+ * The walk needs the rows of a level before it knows which entries of the level below to read,
+ * a round trip per level. So the rows it will probably need are asked for at once, up front:
+ * every top entry, and below each entry `likelyStored` does not vouch for (a new node: its
+ * entries), down to the chunks and the bases of their deltas. A guess that misses only costs
+ * the request it would have made anyway.
  */
-export async function storeTree(tx: WriteTx, top: TreeEntry[], chunkRow: (e: TreeEntry) => ChunkRow): Promise<Entry[]> {
+export async function storeTree(
+  tx: WriteTx,
+  top: TreeEntry[],
+  chunkRow: (e: TreeEntry) => ChunkRow,
+  likelyStored: (e: TreeEntry) => boolean = () => false,
+): Promise<Entry[]> {
   const blobs = tx.objectStore("blobs");
+  const prefetched = new Map<string, Promise<RefRow | undefined>>();
+  const prefetch = (key: string) => {
+    if (!prefetched.has(key)) prefetched.set(key, blobs.get(key) as Promise<RefRow | undefined>);
+  };
+  const visit = (e: TreeEntry) => {
+    prefetch(prefixOf(e.level) + e.name);
+    if (e.level === 0 && e.delta) prefetch(REFS + e.delta.base.name);
+    if (e.level > 0 && !likelyStored(e)) e.kids!.forEach(visit);
+  };
+  top.forEach(visit);
+  // Each key is read before this walk writes it (a level's rows are read before any of its
+  // writes, and levels do not share keys), so the early answers are still current.
+  const read = (key: string) => prefetched.get(key) ?? (blobs.get(key) as Promise<RefRow | undefined>);
   const keys = new Map<string, string>();
   const claimed = new Set<string>();
   const newNodes: Array<{ key: string; e: TreeEntry; refs: number }> = [];
@@ -95,7 +121,7 @@ export async function storeTree(tx: WriteTx, top: TreeEntry[], chunkRow: (e: Tre
   for (const e of top) tally(level, identity(e), e);
   while (level.size > 0) {
     const items = [...level.values()];
-    const first = await Promise.all(items.map(({ item }) => blobs.get(prefixOf(item.level) + item.name) as Promise<RefRow | undefined>));
+    const first = await Promise.all(items.map(({ item }) => read(prefixOf(item.level) + item.name)));
     const below = new Map<string, { item: TreeEntry; n: number }>();
     for (const [i, { item: e, n }] of items.entries()) {
       const prefix = prefixOf(e.level);
@@ -124,7 +150,7 @@ export async function storeTree(tx: WriteTx, top: TreeEntry[], chunkRow: (e: Tre
     }
     level = below;
   }
-  await storeDeltas(tx, deltas, claimed, chunkRow, writes);
+  await storeDeltas(tx, deltas, claimed, chunkRow, writes, read);
   const entry = (e: TreeEntry): Entry => [keys.get(identity(e))!, e.raw, e.crc];
   for (const { key, e, refs } of newNodes) {
     const row: NodeRow = { refs, raw: e.raw, crc: e.crc, level: e.level, kids: e.kids!.map(entry) };
@@ -149,13 +175,16 @@ async function storeDeltas(
   claimed: Set<string>,
   chunkRow: (e: TreeEntry) => ChunkRow,
   writes: Promise<unknown>[],
+  read: (key: string) => Promise<RefRow | undefined>,
 ): Promise<void> {
   if (deltas.length === 0) return;
   const blobs = tx.objectStore("blobs");
   const bases = new Map<string, TreeEntry>();
   for (const { e } of deltas) bases.set(e.delta!.base.name, e.delta!.base);
   const names = [...bases.keys()];
-  const rows = await Promise.all(names.map((name) => blobs.get(REFS + name) as Promise<RefRow | undefined>));
+  // A base this walk wrote is claimed and not used below, so a row read before that write is
+  // never acted on.
+  const rows = await Promise.all(names.map((name) => read(REFS + name)));
   const state = new Map<string, { row: RefRow; fresh: boolean; gained: number } | null>();
   names.forEach((name, i) => {
     const base = bases.get(name)!;

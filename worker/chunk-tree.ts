@@ -1,4 +1,5 @@
 import { crc32Combine, nameOfString } from "./chunk-hash.js";
+import type { Codec } from "./chunk-store.js";
 
 /**
  * The chunk list of a payload as a tree, so that versions share the list too, not only the
@@ -22,9 +23,9 @@ export interface TreeEntry {
   /** A chunk's bytes: a view of the caller's buffer when `packed` is absent. */
   bytes?: Uint8Array;
   /** A chunk's row data, prepared before the transaction when the chunk looked new. */
-  packed?: { codec: 0 | 1; data: Uint8Array };
+  packed?: { codec: Codec; data: Uint8Array };
   /** Instead of `packed`: the chunk as the first `keep` bytes of `base` and the packed rest. */
-  delta?: { base: TreeEntry; keep: number; packed: { codec: 0 | 1; data: Uint8Array } };
+  delta?: { base: TreeEntry; keep: number; packed: { codec: Codec; data: Uint8Array } };
   /** Of a remembered last chunk: the length of its delta chain as this worker wrote it. */
   depth?: number;
 }

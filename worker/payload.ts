@@ -1,4 +1,5 @@
 import { deflateSync, inflateSync } from "fflate";
+import { DEFLATE_DICTIONARY } from "./deflate-dictionary.js";
 import { StoreError } from "../src/errors.js";
 import type { ReadTx, WriteTx } from "./db.js";
 import { ChunkCache, LruSet } from "./chunk-cache.js";
@@ -37,14 +38,14 @@ import { CHUNK, MAX_CHAIN, checkEntry, integrity, readTree, releaseTree, storeTr
 
 /**
  * What a store keeps in its own rows to find a payload again: [raw length, CRC-32 of the raw
- * bytes, key of the payload's row in `blobs` or the payload itself, 1 when that is deflated].
+ * bytes, key of the payload's row in `blobs` or the payload itself, its codec when deflated].
  * A tuple, since one sits in nearly every row a store writes. The CRC binds the reference to its
  * row: rows swapped behind the library's back are each internally consistent, and only this
  * tells them apart. A payload whose stored form is at most INLINE_MAX bytes travels in the
  * reference: a row of its own would cost a key, the row's fields, the key again here and a
  * request on every read and delete, about as much as a checkpoint's header holds.
  */
-export type PayloadRef = [size: number, crc: number, where: string | Uint8Array, codec?: 1];
+export type PayloadRef = [size: number, crc: number, where: string | Uint8Array, codec?: 1 | 2];
 
 /** A reference taken apart; also the object form references had in the first layout. */
 interface RefParts {
@@ -54,7 +55,7 @@ interface RefParts {
   /** Absent in the oldest references. */
   crc?: number;
   inline?: Uint8Array;
-  codec?: 1;
+  codec?: 1 | 2;
 }
 
 function partsOf(ref: PayloadRef | RefParts): RefParts {
@@ -63,7 +64,7 @@ function partsOf(ref: PayloadRef | RefParts): RefParts {
     throw integrity("a payload reference is malformed");
   }
   const [size, crc, where, codec] = ref;
-  if (!Number.isSafeInteger(size) || size < 0 || typeof crc !== "number" || (codec !== undefined && codec !== 1)) {
+  if (!Number.isSafeInteger(size) || size < 0 || typeof crc !== "number" || (codec !== undefined && codec !== 1 && codec !== 2)) {
     throw integrity("a payload reference is malformed");
   }
   if (typeof where === "string") return { id: where, size, crc };
@@ -131,6 +132,10 @@ export class Payloads {
   readonly maxBytes: number;
   readonly chunkParams: ChunkParams;
   private readonly cache: ChunkCache;
+  /**
+   * Names of chunks and list nodes this worker wrote or read: probably stored. Encode skips
+   * compressing such chunks; put does not read ahead below such nodes.
+   */
   private readonly known = new LruSet(1 << 16);
   /** The last chunk of recently encoded payloads, by the name of the chunk before it. */
   private readonly tails = new ChunkCache<TreeEntry>(4 * 1024 * 1024);
@@ -214,26 +219,31 @@ export class Payloads {
     return this.serial(tx, async () => {
       if (encoded.row && encoded.row.data.length <= INLINE_MAX) {
         const ref: PayloadRef = [encoded.size, encoded.row.crc, encoded.row.data];
-        if (encoded.row.codec === 1) ref.push(1);
+        if (encoded.row.codec !== 0) ref.push(encoded.row.codec);
         return ref;
       }
       const id = newId();
       const blobs = tx.objectStore("blobs");
       let crc: number;
       if (encoded.row) {
-        await blobs.put(encoded.row, id);
+        settled(blobs.put(encoded.row, id));
         crc = encoded.row.crc;
       } else if (encoded.tree) {
         const { level, kids } = encoded.tree;
         crc = encoded.tree.crc;
         // A chunk not packed by encode (believed stored, or a delta whose base cannot serve) is
         // packed here, inside the transaction: rare, and storage outlives the wait.
-        const top = await storeTree(tx, kids, (e) => {
-          const packed = e.packed ?? pack(e.bytes!);
-          return { codec: packed.codec, raw: e.raw, crc: e.crc, data: packed.data };
-        });
-        await blobs.put({ raw: encoded.size, crc, level, kids: top } satisfies ManifestRow, id);
-        for (const c of leaves(kids)) this.known.add(c.name);
+        const top = await storeTree(
+          tx,
+          kids,
+          (e) => {
+            const packed = e.packed ?? pack(e.bytes!);
+            return { codec: packed.codec, raw: e.raw, crc: e.crc, data: packed.data };
+          },
+          (e) => this.known.has(e.name),
+        );
+        settled(blobs.put({ raw: encoded.size, crc, level, kids: top } satisfies ManifestRow, id));
+        for (const e of entries(kids)) this.known.add(e.name);
       } else {
         throw new TypeError("not an encoded payload");
       }
@@ -246,7 +256,7 @@ export class Payloads {
     const ref = partsOf(stored);
     if (ref.inline !== undefined) {
       const data = ref.inline;
-      if (!(data instanceof Uint8Array) || data.length > INLINE_MAX || typeof ref.crc !== "number" || (ref.codec !== undefined && ref.codec !== 1)) {
+      if (!(data instanceof Uint8Array) || data.length > INLINE_MAX || typeof ref.crc !== "number" || (ref.codec !== undefined && ref.codec !== 1 && ref.codec !== 2)) {
         throw integrity("an inline payload is malformed");
       }
       return this.decodeRow({ codec: ref.codec ?? 0, data, raw: ref.size, crc: ref.crc }, "inline", ref.size);
@@ -362,7 +372,7 @@ export class Payloads {
     let bytes: Uint8Array;
     if (row.codec === 0) {
       bytes = row.data;
-    } else if (row.codec === 1) {
+    } else if (row.codec === 1 || row.codec === 2) {
       // Deflate is kept only where it shrinks the bytes, so a stream at least as long as its raw
       // length is not ours; refusing it bounds the inflate work of a planted bomb to ~1032x raw
       // (fflate keeps decoding a stream past its fixed output buffer).
@@ -370,7 +380,7 @@ export class Payloads {
       // A fixed output buffer of the recorded length: a stream that inflates further is cut off
       // there (and then fails the checksum) instead of growing memory without bound.
       try {
-        bytes = inflateSync(row.data, { out: new Uint8Array(size) });
+        bytes = inflateSync(row.data, { out: new Uint8Array(size), dictionary: row.codec === 2 ? DEFLATE_DICTIONARY : undefined });
       } catch (e) {
         throw integrity(`payload ${what} does not inflate`, e);
       }
@@ -382,10 +392,20 @@ export class Payloads {
   }
 }
 
-function* leaves(entries: TreeEntry[]): Generator<TreeEntry> {
-  for (const e of entries) {
-    if (e.kids) yield* leaves(e.kids);
-    else yield e;
+/**
+ * A write whose completion nobody needs to wait for: the reference is known before it is
+ * written, the transaction commits only after every request, and a failed request aborts it,
+ * which the store's commit reports. Waiting would hold back the store's own row by a round trip.
+ */
+function settled(request: Promise<unknown>): void {
+  request.catch(() => {});
+}
+
+/** Every entry of a tree, nodes and chunks. */
+function* entries(list: TreeEntry[]): Generator<TreeEntry> {
+  for (const e of list) {
+    yield e;
+    if (e.kids) yield* entries(e.kids);
   }
 }
 
@@ -395,11 +415,14 @@ function newId(): string {
   return Array.from(r, (x) => x.toString(36).padStart(7, "0")).join("");
 }
 
-/** Deflated when that gains at least 5%, else a copy of the raw bytes. */
-function pack(bytes: Uint8Array): { codec: 0 | 1; data: Uint8Array } {
+/**
+ * Deflated with the preset dictionary (codec 2) when that gains at least 5%, else a copy of the
+ * raw bytes. Codec 1, deflate without it, is still read.
+ */
+function pack(bytes: Uint8Array): { codec: 0 | 2; data: Uint8Array } {
   if (bytes.length >= MIN_COMPRESS_BYTES) {
-    const packed = deflateSync(bytes, { level: 6 });
-    if (packed.length < bytes.length * 0.95) return { codec: 1, data: packed };
+    const packed = deflateSync(bytes, { level: 6, dictionary: DEFLATE_DICTIONARY });
+    if (packed.length < bytes.length * 0.95) return { codec: 2, data: packed };
   }
   return { codec: 0, data: bytes.slice() };
 }

@@ -93,27 +93,36 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
         async (tx) => {
           const meta = tx.objectStore("meta");
           const key = cpKey(r.threadId, r.ns, r.checkpointId);
-          const old = await meta.get(key);
+          const blobKeys = blobs.map(({ blob }) => blobKey(r.threadId, r.ns, blob.channel, blob.version));
+          // Every read first, together, then every write: requests in flight at once cost one
+          // round trip to the database, where one after another each costs its own.
+          const [old, ...present] = await Promise.all([meta.get(key), ...blobKeys.map((bk) => meta.count(bk))]);
+          const writes: Promise<unknown>[] = [];
           // Putting an existing id replaces it (as LangGraph's SQL savers do).
-          if (old) await payloads.release(tx, loadCheckpoint(old).checkpoint.ref);
-          const row: CheckpointRow = {
-            v: r.v,
-            checkpoint: { type: r.checkpoint[0], ref: await payloads.put(tx, checkpoint) },
-            metadata: [r.metadata[0], r.metadata[1].slice()],
-            metadataIndex: r.metadataIndex,
-            channelVersions: r.channelVersions,
-          };
-          if (r.parentId !== undefined) row.parentId = r.parentId;
-          await meta.put(storeCheckpoint(row), key);
-          await meta.put(0, threadIndexKey(r.threadId, r.ns, r.checkpointId));
-          await meta.put(0, globalIndexKey(r.threadId, r.ns, r.checkpointId));
-          for (const { blob, encoded } of blobs) {
-            const bk = blobKey(r.threadId, r.ns, blob.channel, blob.version);
-            // Insert-if-absent: a (channel, version) is stored once, whichever put names it first.
-            if ((await meta.count(bk)) > 0) continue;
-            const value = encoded && blob.value ? { type: blob.value[0], ref: await payloads.put(tx, encoded) } : {};
-            await meta.put(storeBlob(value), bk);
-          }
+          if (old) writes.push(payloads.release(tx, loadCheckpoint(old).checkpoint.ref));
+          const header = payloads.put(tx, checkpoint).then((ref) => {
+            const row: CheckpointRow = {
+              v: r.v,
+              checkpoint: { type: r.checkpoint[0], ref },
+              metadata: [r.metadata[0], r.metadata[1].slice()],
+              metadataIndex: r.metadataIndex,
+              channelVersions: r.channelVersions,
+            };
+            if (r.parentId !== undefined) row.parentId = r.parentId;
+            return meta.put(storeCheckpoint(row), key);
+          });
+          writes.push(header, meta.put(0, threadIndexKey(r.threadId, r.ns, r.checkpointId)), meta.put(0, globalIndexKey(r.threadId, r.ns, r.checkpointId)));
+          const stored = new Set<string>();
+          blobs.forEach(({ blob, encoded }, i) => {
+            // Insert-if-absent: a (channel, version) is stored once, whichever put names it first
+            // (or the first time it appears in this put).
+            const id = JSON.stringify([blob.channel, blob.version]);
+            if (present[i] > 0 || stored.has(id)) return;
+            stored.add(id);
+            const value = encoded && blob.value ? payloads.put(tx, encoded).then((ref) => ({ type: blob.value![0], ref })) : Promise.resolve({});
+            writes.push(value.then((v) => meta.put(storeBlob(v), blobKeys[i])));
+          });
+          await Promise.all(writes);
         },
         "saver.put",
       );
@@ -127,17 +136,23 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
         async (tx) => {
           const meta = tx.objectStore("meta");
           // No check that the checkpoint exists: LangGraph sends writes before (or while) it puts it.
-          for (const [i, w] of r.writes.entries()) {
-            const key = writeKey(r.threadId, r.ns, r.checkpointId, r.taskId, w.idx);
-            const stored = await meta.get(key);
-            const old = stored && loadWrite(key, stored);
-            // A retried task must not replace its first output (regular, idx >= 0); the latest
-            // error / interrupt / resume (special, idx < 0) wins.
-            if (old && w.idx >= 0) continue;
-            if (old) await payloads.release(tx, old.ref);
-            const ref = await payloads.put(tx, encoded[i]);
-            await meta.put(storeWrite({ taskId: r.taskId, taskPath: r.taskPath, idx: w.idx, channel: w.channel, type: w.value[0], ref }), key);
+          const keys = r.writes.map((w) => writeKey(r.threadId, r.ns, r.checkpointId, r.taskId, w.idx));
+          const olds = await Promise.all(keys.map((key) => meta.get(key)));
+          // Which write lands in each slot: a retried task must not replace its first output
+          // (regular, idx >= 0); the latest error / interrupt / resume (special, idx < 0) wins.
+          const landing = new Map<number, number>();
+          r.writes.forEach((w, i) => {
+            if (w.idx < 0) landing.set(w.idx, i);
+            else if (!olds[i] && !landing.has(w.idx)) landing.set(w.idx, i);
+          });
+          const writes: Promise<unknown>[] = [];
+          for (const i of landing.values()) {
+            const w = r.writes[i];
+            if (olds[i]) writes.push(payloads.release(tx, loadWrite(keys[i], olds[i]).ref));
+            const ref = payloads.put(tx, encoded[i]);
+            writes.push(ref.then((ref) => meta.put(storeWrite({ taskId: r.taskId, taskPath: r.taskPath, idx: w.idx, channel: w.channel, type: w.value[0], ref }), keys[i])));
           }
+          await Promise.all(writes);
         },
         "saver.putWrites",
       );

@@ -1,6 +1,6 @@
 import * as lg from "@langchain/langgraph/web";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import type { Checkpoint, CheckpointMetadata, ChannelVersions, PendingWrite } from "@langchain/langgraph-checkpoint";
+import { copyCheckpoint, type Checkpoint, type CheckpointMetadata, type ChannelVersions, type PendingWrite } from "@langchain/langgraph-checkpoint";
 import { deflateSync } from "fflate";
 import { IndexedDBSaver, type SaverHost } from "../../src/langgraph";
 import { makeText } from "./stats";
@@ -29,24 +29,19 @@ export interface ChatFigures {
   messages: number;
 }
 
+/**
+ * Times the saver's own calls, and keeps what each put was given so the comparison figures can
+ * be computed after the run: serializing and deflating whole checkpoints here, between timed
+ * calls that LangGraph leaves running in the background, would be counted in their times.
+ */
 class MeasuringSaver extends IndexedDBSaver {
-  full = 0;
-  fullDeflated = 0;
-  blobs = 0;
-  writes = 0;
-  puts = 0;
+  puts: Array<{ checkpoint: Checkpoint; newVersions: ChannelVersions }> = [];
+  writes: unknown[] = [];
   saveMs = 0;
 
   override async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions) {
-    this.puts++;
-    const [, bytes] = await this.serde.dumpsTyped(checkpoint);
-    this.full += bytes.length;
-    this.fullDeflated += deflateSync(bytes, { level: 6 }).length;
-    for (const ch of Object.keys(newVersions)) {
-      if (ch in checkpoint.channel_values) this.blobs += (await this.serde.dumpsTyped(checkpoint.channel_values[ch]))[1].length;
-    }
-    const { channel_values: _values, ...header } = checkpoint;
-    this.blobs += (await this.serde.dumpsTyped(header))[1].length;
+    // The runtime mutates its checkpoint afterwards; channel values are replaced, not mutated.
+    this.puts.push({ checkpoint: copyCheckpoint(checkpoint), newVersions: { ...newVersions } });
     const t = performance.now();
     try {
       return await super.put(config, checkpoint, metadata, newVersions);
@@ -56,7 +51,7 @@ class MeasuringSaver extends IndexedDBSaver {
   }
 
   override async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string, taskPath?: string) {
-    for (const [, v] of writes) this.writes += (await this.serde.dumpsTyped(v))[1].length;
+    for (const [, v] of writes) this.writes.push(v);
     const t = performance.now();
     try {
       return await super.putWrites(config, writes, taskId, taskPath);
@@ -64,44 +59,84 @@ class MeasuringSaver extends IndexedDBSaver {
       this.saveMs += performance.now() - t;
     }
   }
+
+  /** What full checkpoints and per-version channel blobs would have stored for the same puts. */
+  async comparison() {
+    let full = 0;
+    let fullDeflated = 0;
+    let blobs = 0;
+    let writes = 0;
+    for (const { checkpoint, newVersions } of this.puts) {
+      const [, bytes] = await this.serde.dumpsTyped(checkpoint);
+      full += bytes.length;
+      fullDeflated += deflateSync(bytes, { level: 6 }).length;
+      for (const ch of Object.keys(newVersions)) {
+        if (ch in checkpoint.channel_values) blobs += (await this.serde.dumpsTyped(checkpoint.channel_values[ch]))[1].length;
+      }
+      const { channel_values: _values, ...header } = checkpoint;
+      blobs += (await this.serde.dumpsTyped(header))[1].length;
+    }
+    for (const v of this.writes) writes += (await this.serde.dumpsTyped(v))[1].length;
+    return { full, fullDeflated, blobs, writes };
+  }
 }
 
-export async function runChat(store: SaverHost, mode: "plain" | "delta", turns: number): Promise<ChatFigures> {
-  const text = makeText(42);
-  const saver = new MeasuringSaver(store);
-  const State =
-    mode === "delta"
-      ? lg.Annotation.Root({ messages: new lg.DeltaChannel(lg.messagesDeltaReducer) as never })
-      : lg.Annotation.Root({ messages: lg.Annotation<unknown[]>({ reducer: (a, b) => a.concat(b), default: () => [] }) });
-  const graph = new lg.StateGraph(State as never)
-    // Typed loosely: the two state shapes differ only in the channel class.
-    .addNode("assistant", (async (s: { messages: unknown[] }) => ({
-      messages: [{ role: "assistant", content: `reply ${s.messages.length} ` + text.words(100) }],
-    })) as never)
-    .addEdge(lg.START, "assistant" as never)
-    .addEdge("assistant" as never, lg.END)
-    .compile({ checkpointer: saver });
-  const config = { configurable: { thread_id: `chat-${mode}` } };
-  const saveMsPerTurn: number[] = [];
-  const invokeMsPerTurn: number[] = [];
-  for (let i = 0; i < turns; i++) {
-    const before = saver.saveMs;
-    const t = performance.now();
-    await graph.invoke({ messages: [{ role: "user", content: `question ${i} ` + text.words(40) }] } as never, config);
-    invokeMsPerTurn.push(performance.now() - t);
-    saveMsPerTurn.push(saver.saveMs - before);
+/** One chat thread driven turn by turn through a compiled graph on the saver. */
+export class Chat {
+  readonly saveMsPerTurn: number[] = [];
+  readonly invokeMsPerTurn: number[] = [];
+  private readonly saver: MeasuringSaver;
+  private readonly graph: { invoke(input: unknown, config: unknown): Promise<unknown>; getState(config: unknown): Promise<{ values: unknown }> };
+  private readonly config: { configurable: { thread_id: string } };
+  private readonly text = makeText(42);
+  private turns = 0;
+
+  constructor(store: SaverHost, readonly mode: "plain" | "delta", threadId: string) {
+    this.saver = new MeasuringSaver(store);
+    const State =
+      mode === "delta"
+        ? lg.Annotation.Root({ messages: new lg.DeltaChannel(lg.messagesDeltaReducer) as never })
+        : lg.Annotation.Root({ messages: lg.Annotation<unknown[]>({ reducer: (a, b) => a.concat(b), default: () => [] }) });
+    this.graph = new lg.StateGraph(State as never)
+      // Typed loosely: the two state shapes differ only in the channel class.
+      .addNode("assistant", (async (s: { messages: unknown[] }) => ({
+        messages: [{ role: "assistant", content: `reply ${s.messages.length} ` + this.text.words(100) }],
+      })) as never)
+      .addEdge(lg.START, "assistant" as never)
+      .addEdge("assistant" as never, lg.END)
+      .compile({ checkpointer: this.saver }) as never;
+    this.config = { configurable: { thread_id: threadId } };
   }
-  const state = await graph.getState(config);
-  return {
-    mode,
-    turns,
-    puts: saver.puts,
-    fullCheckpointBytes: saver.full,
-    fullCheckpointDeflatedBytes: saver.fullDeflated,
-    perVersionBlobBytes: saver.blobs,
-    writeBytes: saver.writes,
-    saveMsPerTurn,
-    invokeMsPerTurn,
-    messages: (state.values as { messages: unknown[] }).messages.length,
-  };
+
+  /** A user question of 40 words and the assistant's reply of 100. */
+  async turn(): Promise<void> {
+    const before = this.saver.saveMs;
+    const t = performance.now();
+    await this.graph.invoke({ messages: [{ role: "user", content: `question ${this.turns++} ` + this.text.words(40) }] }, this.config);
+    this.invokeMsPerTurn.push(performance.now() - t);
+    this.saveMsPerTurn.push(this.saver.saveMs - before);
+  }
+
+  async figures(): Promise<ChatFigures> {
+    const state = await this.graph.getState(this.config);
+    const { full, fullDeflated, blobs, writes } = await this.saver.comparison();
+    return {
+      mode: this.mode,
+      turns: this.turns,
+      puts: this.saver.puts.length,
+      fullCheckpointBytes: full,
+      fullCheckpointDeflatedBytes: fullDeflated,
+      perVersionBlobBytes: blobs,
+      writeBytes: writes,
+      saveMsPerTurn: [...this.saveMsPerTurn],
+      invokeMsPerTurn: [...this.invokeMsPerTurn],
+      messages: (state.values as { messages: unknown[] }).messages.length,
+    };
+  }
+}
+
+export async function runChat(store: SaverHost, mode: "plain" | "delta", turns: number): Promise<{ chat: Chat; figures: ChatFigures }> {
+  const chat = new Chat(store, mode, `chat-${mode}`);
+  for (let i = 0; i < turns; i++) await chat.turn();
+  return { chat, figures: await chat.figures() };
 }

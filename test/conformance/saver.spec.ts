@@ -110,6 +110,24 @@ export function saverSpec(backend: Backend): void {
       ]);
     });
 
+    it("keeps the first of repeated regular slots and the last of repeated special slots within one call, and frees the replaced ones", async () => {
+      const { saver, name } = await fresh();
+      const rows = () => backend.countRows(name);
+      await saver.put(putReq({ checkpointId: "1" }));
+      const base = { threadId: "t1", ns: "", checkpointId: "1", taskId: "task", taskPath: "p" };
+      const big = (tag: string) => tag + "x".repeat(5000) + tag;
+      await saver.putWrites({ ...base, writes: [w(-3, "__interrupt__", big("i1")), w(0, "v", "a"), w(-3, "__interrupt__", big("i2")), w(0, "v", "b")] });
+      const t = await saver.getTuple({ threadId: "t1", ns: "", checkpointId: "1" });
+      expect(t!.pendingWrites.map((x) => [x.idx, dec.decode(x.value[1]).slice(0, 2)])).toEqual([
+        [-3, "i2"],
+        [0, "a"],
+      ]);
+      // Replacing the interrupt again leaves as many rows as one interrupt needs.
+      const before = await rows();
+      await saver.putWrites({ ...base, writes: [w(-3, "__interrupt__", big("i3"))] });
+      expect(await rows()).toEqual(before);
+    });
+
     it("returns pending writes in writesSortKey order (task path by code point, task id, idx)", async () => {
       const { saver } = await fresh();
       await saver.put(putReq({ checkpointId: "1" }));

@@ -222,7 +222,7 @@ describe("payload chunking", () => {
     expectBytes(await load(db, new Payloads(), ref), bytes);
     const chunkRows = [...(await rows(db))].filter(([k]) => k.startsWith("c:")).map(([, v]) => v);
     expect(chunkRows.length).toBeGreaterThan(0);
-    expect(chunkRows.every((v) => v.codec === 1)).toBe(true);
+    expect(chunkRows.every((v) => v.codec !== 0)).toBe(true);
   });
 
   it("rejects with INTEGRITY when a stored chunk was altered", async () => {
@@ -238,13 +238,31 @@ describe("payload chunking", () => {
     await expectCode(load(db, new Payloads(), ref), "INTEGRITY");
   });
 
+  it("deflates small state with the preset dictionary (codec 2) and still reads deflate without it (codec 1)", async () => {
+    const { db, payloads } = await setup();
+    const header = new TextEncoder().encode(
+      '{"v":4,"ts":"2026-11-23T08:38:37.491Z","versions_seen":{"__input__":{},"__start__":{"__start__":"0000000277.wf3cw6wo"},"agent":{"branch:to:agent":"0000000278.x558rd82"}}}',
+    );
+    const ref = await save(db, payloads, header);
+    expect(ref[3]).toBe(2);
+    expect((ref[2] as Uint8Array).length).toBeLessThan(deflateSync(header, { level: 6 }).length * 0.6);
+    expectBytes(await load(db, new Payloads(), ref), header);
+    // Codec 1, as the first layout wrote it: inline, and as a row.
+    const plain = deflateSync(header, { level: 6 });
+    expectBytes(await load(db, payloads, [header.length, ref[1], plain, 1]), header);
+    await db.write(["blobs"], (tx) => tx.objectStore("blobs").put({ codec: 1, raw: header.length, crc: ref[1], data: plain }, "old"));
+    expectBytes(await load(db, new Payloads(), [header.length, ref[1], "old"]), header);
+    // Read with the wrong codec, the bytes fail their checksum or do not inflate.
+    await expectCode(load(db, payloads, [header.length, ref[1], ref[2], 1]), "INTEGRITY");
+  });
+
   it("reads references of the first layout ({id, size, crc} objects) and rejects malformed ones with INTEGRITY", async () => {
     const { db, payloads } = await setup();
     const bytes = text(5000, 3);
     const [size, crc, id] = await save(db, payloads, bytes);
     const legacy = { id, size, crc } as unknown as PayloadRef;
     expectBytes(await load(db, new Payloads(), legacy), bytes);
-    for (const bad of [[size, crc], [size, crc, 7], [-1, crc, id], [size, crc, id, 2], { size }, null]) {
+    for (const bad of [[size, crc], [size, crc, 7], [-1, crc, id], [size, crc, id, 3], { size }, null]) {
       await expectCode(load(db, payloads, bad as unknown as PayloadRef), "INTEGRITY");
     }
   });
