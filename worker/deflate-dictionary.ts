@@ -2,8 +2,9 @@
  * The preset dictionary of codec 2: fragments of what agent state serializes to (LangGraph
  * checkpoints and metadata, LangChain messages, chat messages). Deflate can refer back into it
  * from the first byte, so a payload of a few hundred bytes no longer pays for spelling out its
- * structure: a checkpoint's header deflates to about 45% of what it does without, metadata to a
- * quarter. Matches nearer the end cost fewer bits, so the most common fragments come last.
+ * structure: a LangGraph checkpoint's header deflates to about 45% of what it does without, a
+ * serialized LangChain message to about half. Matches nearer the end cost fewer bits, so the
+ * most common fragments come last.
  *
  * Stored rows name their codec and this text is part of codec 2: it must never change. A better
  * dictionary is a new codec number, with this one kept for reading.
