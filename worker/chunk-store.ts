@@ -1,5 +1,5 @@
 import { StoreError } from "../src/errors.js";
-import type { ReadTx, WriteTx } from "./db.js";
+import { settled, type ReadTx, type WriteTx } from "./db.js";
 import { crc32Combine } from "./chunk-hash.js";
 import { identity, type TreeEntry } from "./chunk-tree.js";
 
@@ -156,9 +156,7 @@ export async function storeTree(
     const row: NodeRow = { refs, raw: e.raw, crc: e.crc, level: e.level, kids: e.kids!.map(entry) };
     writes.push(blobs.put(row, NODE + key));
   }
-  // Not awaited: the transaction commits only after every request, and a failed one aborts it,
-  // which the caller's commit reports. Waiting here would cost a round trip per save.
-  for (const w of writes) w.catch(() => {});
+  writes.forEach(settled);
   return top.map(entry);
 }
 

@@ -50,6 +50,15 @@ export interface DatabaseOptions {
 /** Upper bound for a prefix range: arrays sort after every other key type. */
 export const MAX_KEY: IDBValidKey = [[]];
 
+/**
+ * A write request nobody needs to wait for: the transaction commits only after every request,
+ * and a failed one aborts it, which `Database.write` reports. Waiting would hold back the
+ * requests that come after it by a round trip.
+ */
+export function settled(request: Promise<unknown>): void {
+  request.catch(() => {});
+}
+
 export function prefixRange(prefix: Key): IDBKeyRange {
   return IDBKeyRange.bound(prefix, [...prefix, MAX_KEY]);
 }

@@ -1,7 +1,7 @@
 import { deflateSync, inflateSync } from "fflate";
 import { DEFLATE_DICTIONARY } from "./deflate-dictionary.js";
 import { StoreError } from "../src/errors.js";
-import type { ReadTx, WriteTx } from "./db.js";
+import { settled, type ReadTx, type WriteTx } from "./db.js";
 import { ChunkCache, LruSet } from "./chunk-cache.js";
 import { crc32, crc32Combine } from "./chunk-hash.js";
 import { chunk, type Chunk, type ChunkParams } from "./chunker.js";
@@ -16,10 +16,9 @@ import { CHUNK, MAX_CHAIN, checkEntry, integrity, readTree, releaseTree, storeTr
  *
  * Layout. A payload of up to the minimum chunk size is packed once (deflated where that pays):
  * packed into at most INLINE_MAX bytes it lives in its reference, else in one row {codec, raw,
- * crc, data}. A
- * larger one is split into content-defined chunks (worker/chunker.ts) whose list is a tree of
- * shared nodes (worker/chunk-tree.ts); its own row is {raw, crc, level, kids}, the top of that
- * tree. Chunks and nodes are stored once however many payloads contain them, with reference
+ * crc, data}. A larger one is split into content-defined chunks (worker/chunker.ts) whose list
+ * is a tree of shared nodes (worker/chunk-tree.ts); its own row is {raw, crc, level, kids}, the
+ * top of that tree. Chunks and nodes are stored once however many payloads contain them, with reference
  * counts (worker/chunk-store.ts), so a new version of a state stores only what changed.
  *
  * Growing states. Appending to a state changes its last chunk, and content-defined boundaries
@@ -58,18 +57,25 @@ interface RefParts {
   codec?: 1 | 2;
 }
 
+/** The parts of a reference of either layout, checked: a malformed one is INTEGRITY. */
 function partsOf(ref: PayloadRef | RefParts): RefParts {
-  if (!Array.isArray(ref)) {
-    if (ref && typeof ref === "object" && typeof ref.id === "string" && Number.isSafeInteger(ref.size)) return ref;
-    throw integrity("a payload reference is malformed");
+  let parts: RefParts | undefined;
+  if (Array.isArray(ref)) {
+    const [size, crc, where, codec] = ref;
+    if (typeof crc === "number" && typeof where === "string") parts = { id: where, size, crc, codec };
+    if (typeof crc === "number" && where instanceof Uint8Array) parts = { id: "", size, crc, inline: where, codec };
+  } else if (ref && typeof ref === "object" && typeof ref.id === "string") {
+    parts = ref;
   }
-  const [size, crc, where, codec] = ref;
-  if (!Number.isSafeInteger(size) || size < 0 || typeof crc !== "number" || (codec !== undefined && codec !== 1 && codec !== 2)) {
-    throw integrity("a payload reference is malformed");
-  }
-  if (typeof where === "string") return { id: where, size, crc };
-  if (where instanceof Uint8Array) return { id: "", size, crc, inline: where, codec };
-  throw integrity("a payload reference is malformed");
+  const ok =
+    parts !== undefined &&
+    Number.isSafeInteger(parts.size) &&
+    parts.size >= 0 &&
+    (parts.crc === undefined ? parts.inline === undefined : typeof parts.crc === "number") &&
+    (parts.inline === undefined || parts.inline instanceof Uint8Array) &&
+    (parts.codec === undefined || parts.codec === 1 || parts.codec === 2);
+  if (!ok) throw integrity("a payload reference is malformed");
+  return parts!;
 }
 
 /** A payload made ready for writing; opaque to the stores. */
@@ -255,11 +261,8 @@ export class Payloads {
   async get(tx: ReadTx, stored: PayloadRef): Promise<Uint8Array> {
     const ref = partsOf(stored);
     if (ref.inline !== undefined) {
-      const data = ref.inline;
-      if (!(data instanceof Uint8Array) || data.length > INLINE_MAX || typeof ref.crc !== "number" || (ref.codec !== undefined && ref.codec !== 1 && ref.codec !== 2)) {
-        throw integrity("an inline payload is malformed");
-      }
-      return this.decodeRow({ codec: ref.codec ?? 0, data, raw: ref.size, crc: ref.crc }, "inline", ref.size);
+      if (ref.inline.length > INLINE_MAX) throw integrity("an inline payload is malformed");
+      return this.decodeRow({ codec: ref.codec ?? 0, data: ref.inline, raw: ref.size, crc: ref.crc! }, "inline", ref.size);
     }
     const row = (await tx.objectStore("blobs").get(ref.id)) as ChunkRow | ManifestRow | undefined;
     if (ref.crc !== undefined && row && typeof row === "object" && row.crc !== ref.crc) {
@@ -390,15 +393,6 @@ export class Payloads {
     if (bytes.length !== size) throw integrity(`payload ${what} fails its checksum`);
     return bytes;
   }
-}
-
-/**
- * A write whose completion nobody needs to wait for: the reference is known before it is
- * written, the transaction commits only after every request, and a failed request aborts it,
- * which the store's commit reports. Waiting would hold back the store's own row by a round trip.
- */
-function settled(request: Promise<unknown>): void {
-  request.catch(() => {});
 }
 
 /** Every entry of a tree, nodes and chunks. */

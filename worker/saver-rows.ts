@@ -97,10 +97,13 @@ export function loadBlob(stored: BlobValue | BlobRow | undefined): BlobRow | und
 
 export const storeWrite = (row: WriteRow): WriteValue => [row.taskPath, row.channel, row.type, row.ref];
 
+/** A pending write's payload reference; needs no key. */
+export const writeRef = (stored: WriteValue | WriteRow): PayloadRef => (Array.isArray(stored) ? stored[3] : stored.ref);
+
 export function loadWrite(key: Key, stored: WriteValue | WriteRow): WriteRow {
   if (!Array.isArray(stored)) return stored;
-  const [taskPath, channel, type, ref] = stored;
-  return { taskId: key[5] as string, taskPath, idx: key[6] as number, channel, type, ref };
+  const [taskPath, channel, type] = stored;
+  return { taskId: key[5] as string, taskPath, idx: key[6] as number, channel, type, ref: writeRef(stored) };
 }
 
 /**

@@ -11,10 +11,10 @@ import {
   writeKey,
   loadBlob,
   loadCheckpoint,
-  loadWrite,
   storeBlob,
   storeCheckpoint,
   storeWrite,
+  writeRef,
   type CheckpointRow,
 } from "./saver-rows.js";
 import {
@@ -148,7 +148,7 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
           const writes: Promise<unknown>[] = [];
           for (const i of landing.values()) {
             const w = r.writes[i];
-            if (olds[i]) writes.push(payloads.release(tx, loadWrite(keys[i], olds[i]).ref));
+            if (olds[i]) writes.push(payloads.release(tx, writeRef(olds[i])));
             const ref = payloads.put(tx, encoded[i]);
             writes.push(ref.then((ref) => meta.put(storeWrite({ taskId: r.taskId, taskPath: r.taskPath, idx: w.idx, channel: w.channel, type: w.value[0], ref }), keys[i])));
           }
@@ -207,13 +207,11 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
         async (tx) => {
           const meta = tx.objectStore("meta");
           const cpRange = prefixRange([S, "cp", threadId]);
-          const wrRange = prefixRange([S, "wr", threadId]);
-          const [cpKeys, cpRows, blobRows, writeKeys, writeRows] = await Promise.all([
+          const [cpKeys, cpRows, blobRows, writeRows] = await Promise.all([
             meta.getAllKeys(cpRange),
             meta.getAll(cpRange),
             meta.getAll(prefixRange([S, "bl", threadId])),
-            meta.getAllKeys(wrRange),
-            meta.getAll(wrRange),
+            meta.getAll(prefixRange([S, "wr", threadId])),
           ]);
           const refs = [
             ...cpRows.map((c) => loadCheckpoint(c).checkpoint.ref),
@@ -221,7 +219,7 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
               const ref = loadBlob(b)?.ref;
               return ref ? [ref] : [];
             }),
-            ...writeRows.map((w, i) => loadWrite(writeKeys[i] as Key, w).ref),
+            ...writeRows.map(writeRef),
           ];
           await Promise.all([
             ...refs.map((ref) => payloads.release(tx, ref)),

@@ -2,7 +2,7 @@ import { afterAll, expect, it } from "vitest";
 import { get as kvGet, set as kvSet, createStore } from "idb-keyval";
 import { openStore, type Store } from "../../src/index";
 import { RawIdb } from "./baselines";
-import { MiB, makeText, printTable, ratio, round, sample, summarize, uniqueDb, writeResults } from "./stats";
+import { MiB, makeText, printTable, ratio, round, sample, samplePair, summarize, uniqueDb, writeResults } from "./stats";
 
 /**
  * Save and load latency of the store (page -> worker -> IndexedDB and back) against a raw
@@ -67,20 +67,15 @@ it("measures save/load latency and throughput against raw IndexedDB and idb-keyv
   };
   const edits = Array.from({ length: RUNS + 3 }, edit);
   await store.threads.save("edit", {}, base);
-  // Store save and raw put alternate, so drift on a busy machine hits both alike.
-  const saveTimes: number[] = [];
-  const putTimes: number[] = [];
-  for (let i = 0; i < edits.length; i++) {
-    let t = performance.now();
-    await store.threads.save("edit", {}, edits[i]);
-    saveTimes.push(performance.now() - t);
-    const copy = edits[i].slice();
-    t = performance.now();
-    await raw.put(`edit-${i}`, copy);
-    putTimes.push(performance.now() - t);
-  }
-  const save10 = summarize(saveTimes.slice(3));
-  const rawPut = summarize(putTimes.slice(3));
+  // Each raw put gets its own copy, made before the timed call.
+  const copies = edits.map((e) => e.slice());
+  const [saveTimes, putTimes] = await samplePair(
+    RUNS,
+    (i) => store.threads.save("edit", {}, edits[i]),
+    (i) => raw.put(`edit-${i}`, copies[i]),
+  );
+  const save10 = summarize(saveTimes);
+  const rawPut = summarize(putTimes);
   const latest = await store.threads.loadLatest("edit");
   expect(latest.state).toEqual(edits[edits.length - 1]);
   results.lastTenPercent = { save: save10, rawPut, ratio: ratio(save10.median, rawPut.median) };

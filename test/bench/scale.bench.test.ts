@@ -1,7 +1,7 @@
 import { afterAll, expect, it } from "vitest";
 import { openStore, type Store } from "../../src/index";
 import type { SaverPutRequest } from "../../src/types";
-import { makeText, printTable, ratio, round, summarize, uniqueDb, writeResults, type Summary } from "./stats";
+import { makeText, printTable, ratio, round, samplePair, summarize, uniqueDb, writeResults, type Summary } from "./stats";
 
 /**
  * Reads on a thread of 10,000 checkpoints against a thread of 10: they must not grow with it.
@@ -66,18 +66,9 @@ it("reads the latest checkpoint of a 10,000-checkpoint thread as fast as of a 10
   const big: Record<string, Summary> = {};
   for (const [op, call] of Object.entries(ops)) {
     const smallThread = op === "list20" ? "twenty" : "small";
-    const times: Record<"small" | "big", number[]> = { small: [], big: [] };
-    const timed = async (which: "small" | "big") => {
-      const t = performance.now();
-      await call(which === "small" ? smallThread : "big");
-      times[which].push(performance.now() - t);
-    };
-    for (let i = 0; i < RUNS + 3; i++) {
-      await timed(i % 2 ? "small" : "big");
-      await timed(i % 2 ? "big" : "small");
-    }
-    small[op] = summarize(times.small.slice(3));
-    big[op] = summarize(times.big.slice(3));
+    const [smallTimes, bigTimes] = await samplePair(RUNS, () => call(smallThread), () => call("big"));
+    small[op] = summarize(smallTimes);
+    big[op] = summarize(bigTimes);
   }
   expect((await store.saver.list({ threadId: "big", ns: "", limit: 20 })).length).toBe(20);
   expect((await store.saver.getTuple({ threadId: "big", ns: "" }))?.checkpointId).toBe(cpId(BIG - 1));

@@ -36,6 +36,30 @@ export async function sample(runs: number, fn: (i: number) => Promise<unknown>, 
   return out;
 }
 
+/**
+ * Times two calls that are to be compared, one after the other and in turns (a, b, then b, a),
+ * so that drift on a busy machine hits both alike. The first `warmup` rounds are not kept.
+ */
+export async function samplePair(
+  runs: number,
+  a: (i: number) => Promise<unknown>,
+  b: (i: number) => Promise<unknown>,
+  warmup = 3,
+): Promise<[number[], number[]]> {
+  const times: [number[], number[]] = [[], []];
+  const timed = async (which: 0 | 1, i: number) => {
+    const t = performance.now();
+    await (which === 0 ? a : b)(i);
+    times[which].push(performance.now() - t);
+  };
+  for (let i = 0; i < runs + warmup; i++) {
+    const first = (i % 2) as 0 | 1;
+    await timed(first, i);
+    await timed((1 - first) as 0 | 1, i);
+  }
+  return [times[0].slice(warmup), times[1].slice(warmup)];
+}
+
 export const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 export const ratio = (a: number, b: number) => round(a / b, 2);
 export const MiB = 1024 * 1024;
