@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   "UPGRADE_BLOCKED",
   "WORKER_GONE",
   "TIMEOUT",
+  "THREAD_BUSY",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -23,6 +24,7 @@ const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "UPGRADE_BLOCKED",
   "WORKER_GONE",
   "TIMEOUT",
+  "THREAD_BUSY",
 ]);
 
 export interface StoreErrorOptions {

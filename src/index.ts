@@ -4,3 +4,4 @@ export { TypedCheckpointStore, type TypedCheckpoint } from "./typed-store.js";
 export { jsonCodec } from "./json-codec.js";
 export type { Codec } from "./codec.js";
 export * from "./types.js";
+export { withThreadLock, isThreadBusy, threadLockName, threadLocksSpanTabs, type ThreadLockOptions, type ThreadLockInfo } from "./thread-lock.js";
