@@ -13,7 +13,7 @@ const root = import.meta.dirname;
 const browsers = (process.env.IDB_BROWSERS ?? "chromium").split(",").map((b) => b.trim()) as Array<"chromium" | "firefox" | "webkit">;
 
 const alias = {
-  "idb-checkpoint/langgraph": resolve(root, "src/langgraph.ts"),
+  "idb-checkpoint/langgraph": resolve(root, "src/langgraph/index.ts"),
   "idb-checkpoint/worker": resolve(root, "worker/index.ts"),
   "idb-checkpoint": resolve(root, "src/index.ts"),
 };
@@ -73,7 +73,7 @@ export default defineConfig({
       entry: {
         index: resolve(root, "src/index.ts"),
         worker: resolve(root, "worker/index.ts"),
-        langgraph: resolve(root, "src/langgraph.ts"),
+        langgraph: resolve(root, "src/langgraph/index.ts"),
       },
       formats: ["es"],
     },

@@ -11,7 +11,7 @@ const repo = resolve(demo, "..");
  * demo always runs the code in this checkout.
  */
 const alias = {
-  "idb-checkpoint/langgraph": resolve(repo, "src/langgraph.ts"),
+  "idb-checkpoint/langgraph": resolve(repo, "src/langgraph/index.ts"),
   "idb-checkpoint/worker": resolve(repo, "worker/index.ts"),
   "idb-checkpoint": resolve(repo, "src/index.ts"),
 };

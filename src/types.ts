@@ -46,7 +46,7 @@ export interface ThreadCheckpointStore {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Seed 001: LangGraph-style saver, bytes level (src/langgraph.ts adapts it to BaseCheckpointSaver)
+// Seed 001: LangGraph-style saver, bytes level (src/langgraph/saver.ts adapts it to BaseCheckpointSaver)
 // ---------------------------------------------------------------------------------------------
 
 /** A value serialized on the calling side: the serde's type tag and its bytes. */

@@ -2,7 +2,7 @@ import * as lg from "@langchain/langgraph/web";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { copyCheckpoint, type Checkpoint, type CheckpointMetadata, type ChannelVersions, type PendingWrite } from "@langchain/langgraph-checkpoint";
 import { deflateSync } from "fflate";
-import { IndexedDBSaver, type SaverHost } from "../../src/langgraph";
+import { IndexedDBSaver, type SaverHost } from "../../src/langgraph/index";
 import { makeText } from "./stats";
 
 /**

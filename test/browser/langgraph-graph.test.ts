@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import * as lg from "@langchain/langgraph/web";
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import { openStore, type Store } from "../../src/index";
-import { IndexedDBSaver } from "../../src/langgraph";
+import { IndexedDBSaver } from "../../src/langgraph/index";
 import { buildChatGraph, inspectChat, playChat } from "../langgraph/chat-scenario";
 import { uniqueName } from "../conformance/backend";
 

@@ -1,6 +1,6 @@
 import { deltaChannelHistoryTests, validate, type CheckpointSaverTestInitializer } from "@langchain/langgraph-checkpoint-validation";
 import { openStore, type Store } from "../../src/index";
-import { IndexedDBSaver } from "../../src/langgraph";
+import { IndexedDBSaver } from "../../src/langgraph/index";
 import { uniqueName } from "../conformance/backend";
 
 // LangGraph's own conformance suite in Chromium: every call crosses Comlink to the engine in a

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Annotation, DeltaChannel, END, START, StateGraph, messagesDeltaReducer } from "@langchain/langgraph";
 import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
-import { IndexedDBSaver } from "../../src/langgraph";
+import { IndexedDBSaver } from "../../src/langgraph/index";
 import type { CheckpointSaver } from "../../src/types";
 import type { Engine } from "../../worker/index";
 import { inspectChat } from "./chat-scenario";

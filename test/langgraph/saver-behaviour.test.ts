@@ -11,7 +11,7 @@ import {
 } from "@langchain/langgraph-checkpoint";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
-import { IndexedDBSaver } from "../../src/langgraph";
+import { IndexedDBSaver } from "../../src/langgraph/index";
 import type { Engine } from "../../worker/index";
 import { countRows, openTestEngine } from "./engine";
 import { uniqueName } from "../conformance/backend";

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import * as lg from "@langchain/langgraph";
 import { MemorySaver } from "@langchain/langgraph-checkpoint";
-import { IndexedDBSaver } from "../../src/langgraph";
+import { IndexedDBSaver } from "../../src/langgraph/index";
 import type { Engine } from "../../worker/index";
 import { buildChatGraph, inspectChat, playChat } from "./chat-scenario";
 import { openTestEngine } from "./engine";

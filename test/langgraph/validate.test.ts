@@ -1,5 +1,5 @@
 import { deltaChannelHistoryTests, validate, type CheckpointSaverTestInitializer } from "@langchain/langgraph-checkpoint-validation";
-import { IndexedDBSaver } from "../../src/langgraph";
+import { IndexedDBSaver } from "../../src/langgraph/index";
 import type { Engine } from "../../worker/index";
 import { openTestEngine } from "./engine";
 

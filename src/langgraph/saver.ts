@@ -16,8 +16,8 @@ import {
   type SerializerProtocol,
 } from "@langchain/langgraph-checkpoint";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import type { CheckpointSaver, SaverBlob, SerializedValue, StoredSaverTuple, StoredWrite } from "./types.js";
-import { canonicalJson } from "./canonical-json.js";
+import type { CheckpointSaver, SaverBlob, SerializedValue, StoredSaverTuple, StoredWrite } from "../types.js";
+import { canonicalJson } from "../canonical-json.js";
 
 export { canonicalJson };
 
