@@ -4,6 +4,8 @@ import { invalid } from "./errors.js";
 import { assertId } from "./validate.js";
 import type { Stores } from "./types.js";
 import type { Host } from "../worker/main.js";
+import { subscribeToChanges, type ChangeListener, type SubscribeOptions } from "./changes/index.js";
+import type { StoreUsage, UsageOptions } from "./usage.js";
 
 export interface OpenStoreOptions extends RpcOptions {
   /** Database name; one IndexedDB database per name. */
@@ -30,6 +32,13 @@ export interface OpenStoreOptions extends RpcOptions {
 /** The page-side store: the five stores of the engine, each call one message to the worker. */
 export interface Store extends Stores {
   readonly name: string;
+  /**
+   * Calls `listener` after each committed change to this database, made through this store or
+   * in any other tab, with the thread (or run) it touched; returns the function that stops it.
+   */
+  subscribe(listener: ChangeListener, options?: SubscribeOptions): () => void;
+  /** Bytes stored per thread and in total (one read of the database), and the browser's estimate. */
+  usage(options?: UsageOptions): Promise<StoreUsage>;
 }
 
 /**
@@ -42,8 +51,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const worker = options.worker ?? new Worker(new URL("../worker/main.ts", import.meta.url), { type: "module", name: `idb-checkpoint:${options.name}` });
   const rpc = new Rpc<Host>(worker, options);
   const { name, maxPayloadBytes, blockedTimeoutMs, eventFlushMs, onClose } = options;
+  let changeSource: string | undefined;
   try {
-    await rpc.call(
+    changeSource = await rpc.call(
       "openStore",
       (remote) =>
         remote.open(
@@ -75,6 +85,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     runs: stub("runs"),
     blobs: stub("blobs"),
     events: stub("events"),
+    subscribe: (listener, subscribeOptions) => subscribeToChanges(name, listener, subscribeOptions, changeSource ?? undefined),
+    usage: (usageOptions) => rpc.call("usage", (remote) => remote.usage(usageOptions)),
     close() {
       closing ??= (async () => {
         try {

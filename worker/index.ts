@@ -9,6 +9,9 @@ import { createSaverStore } from "./saver-store.js";
 import { createRunStore } from "./run-store.js";
 import { createBlobStore } from "./blob-store.js";
 import { createEventStore } from "./event-store.js";
+import { createAnnouncer } from "./announce.js";
+import { measureUsage, type UsageOptions, type StoreUsage } from "./usage.js";
+import { subscribeToChanges, type ChangeListener, type SubscribeOptions } from "../src/changes/index.js";
 
 export type { Stores } from "../src/types.js";
 export * from "../src/types.js";
@@ -32,6 +35,12 @@ export interface EngineOptions {
 /** An engine: the five stores over one database, running in the calling thread. */
 export interface Engine extends Stores {
   readonly name: string;
+  /** This engine's id in change notices (StoreChange.local is true for its own changes). */
+  readonly changeSource: string;
+  /** Calls `listener` after each committed change, from this engine or any other of the database. */
+  subscribe(listener: ChangeListener, options?: SubscribeOptions): () => void;
+  /** Bytes stored per thread and in total, and the browser's estimate where it has one. */
+  usage(options?: UsageOptions): Promise<StoreUsage>;
 }
 
 /** Opens (creating or upgrading) the database and returns the five stores over it. */
@@ -52,18 +61,26 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   };
   const events = createEventStore(ctx, { flushMs: options.eventFlushMs });
   let closing: Promise<void> | undefined;
-  return {
-    name: options.name,
+  const announcer = createAnnouncer(options.name);
+  const stores = announcer.wrap({
     threads: createThreadStore(ctx),
     saver: createSaverStore(ctx),
     runs: createRunStore(ctx),
     blobs: createBlobStore(ctx),
     events,
+  });
+  return {
+    name: options.name,
+    ...stores,
+    changeSource: announcer.source,
+    subscribe: (listener, subscribeOptions) => subscribeToChanges(options.name, listener, subscribeOptions, announcer.source),
+    usage: (usageOptions) => measureUsage(ctx, usageOptions),
     close() {
       closing ??= (async () => {
         try {
           await events.flushAll();
         } finally {
+          announcer.close();
           db.close();
         }
       })();

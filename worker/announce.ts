@@ -1,0 +1,59 @@
+import { changeChannelName, WRITE_METHODS, type ChangeMessage, type ChangedStore } from "../src/changes/index.js";
+import type { Stores } from "../src/types.js";
+
+/**
+ * Announces every committed write of an engine on the database's BroadcastChannel, so pages of
+ * this tab and of every other one can redraw (src/changes/subscribe.ts listens). The wrapped
+ * method announces only after its promise resolved, which every store resolves after its
+ * transaction committed; a failed call announces nothing.
+ */
+export interface Announcer {
+  /** This engine's id on the channel: tells a page which changes its own store made. */
+  readonly source: string;
+  wrap<S extends Omit<Stores, "close">>(stores: S): S;
+  close(): void;
+}
+
+export function createAnnouncer(storeName: string): Announcer {
+  const source = typeof crypto?.randomUUID === "function" ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+  let channel: BroadcastChannel | undefined;
+  if (typeof BroadcastChannel === "function") {
+    channel = new BroadcastChannel(changeChannelName(storeName));
+    // Node keeps its process alive while a channel is open; an announcer must not.
+    (channel as unknown as { unref?: () => void }).unref?.();
+  }
+  const post = (message: ChangeMessage) => {
+    try {
+      channel?.postMessage(message);
+    } catch {
+      // Closed meanwhile: the engine is closing, nobody is left to tell.
+    }
+  };
+  return {
+    source,
+    wrap<S extends Omit<Stores, "close">>(stores: S): S {
+      if (!channel) return stores;
+      const wrapped: Record<string, unknown> = { ...stores };
+      for (const store of Object.keys(WRITE_METHODS) as ChangedStore[]) {
+        const target = stores[store] as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+        const copy: Record<string, unknown> = Object.create(Object.getPrototypeOf(target));
+        Object.assign(copy, target);
+        for (const [method, describe] of Object.entries(WRITE_METHODS[store])) {
+          const original = target[method];
+          if (typeof original !== "function") continue;
+          copy[method] = async (...args: unknown[]) => {
+            const result = await original.apply(target, args);
+            post({ kind: "idb-checkpoint:change", source, change: { store, method, ...describe(args), at: Date.now() } });
+            return result;
+          };
+        }
+        wrapped[store] = copy;
+      }
+      return wrapped as S;
+    },
+    close() {
+      channel?.close();
+      channel = undefined;
+    },
+  };
+}
