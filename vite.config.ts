@@ -15,6 +15,7 @@ const browsers = (process.env.IDB_BROWSERS ?? "chromium").split(",").map((b) => 
 const alias = {
   "idb-checkpoint/langgraph": resolve(root, "src/langgraph/index.ts"),
   "idb-checkpoint/worker": resolve(root, "worker/index.ts"),
+  "idb-checkpoint/testing": resolve(root, "src/testing/index.ts"),
   "idb-checkpoint": resolve(root, "src/index.ts"),
 };
 
@@ -74,12 +75,14 @@ export default defineConfig({
         index: resolve(root, "src/index.ts"),
         worker: resolve(root, "worker/index.ts"),
         langgraph: resolve(root, "src/langgraph/index.ts"),
+        // The Playwright kit: Node-side, its own entry, never imported by the others.
+        testing: resolve(root, "src/testing/index.ts"),
       },
       formats: ["es"],
     },
     rollupOptions: {
       // Dependencies stay imports: the app's bundler dedupes them, and Node resolves them.
-      external: [/^idb(\/.*)?$/, /^comlink/, /^fflate/, /^@langchain\//],
+      external: [/^idb(\/.*)?$/, /^comlink/, /^fflate/, /^@langchain\//, /^node:/],
     },
   },
   worker: { format: "es" },

@@ -1,4 +1,4 @@
-import { changeChannelName, WRITE_METHODS, type ChangeMessage, type ChangedStore } from "../src/changes/index.js";
+import { changeChannelName, engineLockPrefix, WRITE_METHODS, type ChangeMessage, type ChangedStore, type FlushRequest, type FlushedMessage } from "../src/changes/index.js";
 import type { Stores } from "../src/types.js";
 
 /**
@@ -14,7 +14,16 @@ export interface Announcer {
   close(): void;
 }
 
-export function createAnnouncer(storeName: string): Announcer {
+export interface AnnouncerOptions {
+  /** Writes the engine's buffered events; run when a flush request arrives on the channel. */
+  flush?: () => Promise<void>;
+}
+
+interface LocksLike {
+  request(name: string, cb: () => Promise<void>): Promise<unknown>;
+}
+
+export function createAnnouncer(storeName: string, options: AnnouncerOptions = {}): Announcer {
   const source = typeof crypto?.randomUUID === "function" ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
   let channel: BroadcastChannel | undefined;
   if (typeof BroadcastChannel === "function") {
@@ -22,7 +31,23 @@ export function createAnnouncer(storeName: string): Announcer {
     // Node keeps its process alive while a channel is open; an announcer must not.
     (channel as unknown as { unref?: () => void }).unref?.();
   }
-  const post = (message: ChangeMessage) => {
+  // Present while open: a flush request learns from the lock how many engines must answer.
+  let leave: (() => void) | undefined;
+  let closed = false;
+  const locks = (globalThis as { navigator?: { locks?: LocksLike } }).navigator?.locks;
+  if (channel && options.flush && typeof locks?.request === "function") {
+    void locks.request(engineLockPrefix(storeName) + source, () => (closed ? Promise.resolve() : new Promise<void>((r) => (leave = r)))).catch(() => {});
+    channel.onmessage = (event: MessageEvent) => {
+      const request = event.data as Partial<FlushRequest> | null;
+      if (request?.kind !== "idb-checkpoint:flush" || typeof request.id !== "string") return;
+      const id = request.id;
+      options.flush!().then(
+        () => post({ kind: "idb-checkpoint:flushed", id, source }),
+        (e: unknown) => post({ kind: "idb-checkpoint:flushed", id, source, error: e instanceof Error ? e.message : String(e) }),
+      );
+    };
+  }
+  const post = (message: ChangeMessage | FlushedMessage) => {
     try {
       channel?.postMessage(message);
     } catch {
@@ -52,8 +77,10 @@ export function createAnnouncer(storeName: string): Announcer {
       return wrapped as S;
     },
     close() {
+      closed = true;
       channel?.close();
       channel = undefined;
+      leave?.();
     },
   };
 }

@@ -61,7 +61,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   };
   const events = createEventStore(ctx, { flushMs: options.eventFlushMs });
   let closing: Promise<void> | undefined;
-  const announcer = createAnnouncer(options.name);
+  const announcer = createAnnouncer(options.name, { flush: () => events.flushAll() });
   const stores = announcer.wrap({
     threads: createThreadStore(ctx),
     saver: createSaverStore(ctx),

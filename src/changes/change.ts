@@ -70,3 +70,28 @@ export function isChangeMessage(data: unknown): data is ChangeMessage {
   const m = data as Partial<ChangeMessage>;
   return m.kind === "idb-checkpoint:change" && typeof m.source === "string" && typeof m.change === "object" && m.change !== null && typeof m.change.store === "string";
 }
+
+/**
+ * Asks every engine of the database to write its buffered events now (the testing kit's
+ * flushEvents). Each engine answers with a FlushedMessage once its write committed.
+ */
+export interface FlushRequest {
+  kind: "idb-checkpoint:flush";
+  id: string;
+}
+
+export interface FlushedMessage {
+  kind: "idb-checkpoint:flushed";
+  id: string;
+  source: string;
+  /** Set when the write failed; the events stay buffered. */
+  error?: string;
+}
+
+/**
+ * A Web Lock each open engine holds until it closes (or its tab dies): whoever asks for a
+ * flush learns from navigator.locks.query() how many answers to wait for.
+ */
+export function engineLockPrefix(storeName: string): string {
+  return `idb-checkpoint:${storeName}:engine:`;
+}
