@@ -37,7 +37,8 @@ function newestInput(dir: string): number {
   return newest;
 }
 
-async function buildOnce(): Promise<string> {
+/** Builds the demo unless the cached build is of the current sources; resolves with its folder. */
+export async function buildOnce(): Promise<string> {
   const stamp = join(buildDir, ".inputs");
   const inputs = String(Math.max(...["demo", "src", "worker"].map((d) => newestInput(join(repo, d)))));
   if (existsSync(stamp) && readFileSync(stamp, "utf8") === inputs) return buildDir;
