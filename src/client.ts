@@ -107,7 +107,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
         try {
           // The worker answers close only after every call sent before it has completed and the
           // buffered events are on disk: messages arrive in order, and the engine drains.
-          if (!rpc.isGone) await rpc.call("close", (remote) => remote.close(), Math.max(options.timeoutMs ?? 30_000, 60_000));
+          // Its deadline grows with the calls it waits for; a hung worker is caught by the heartbeat.
+          const timeoutMs = options.timeoutMs ?? 30_000;
+          if (!rpc.isGone) await rpc.call("close", (remote) => remote.close(), timeoutMs * (1 + rpc.pendingCount));
         } finally {
           rpc.terminate("the store was closed", closedError());
         }

@@ -57,6 +57,11 @@ export class Rpc<T> {
     });
   }
 
+  /** Calls sent and not yet answered. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
   /** True once the worker is known to be dead or was terminated. */
   get isGone(): boolean {
     return this.gone !== undefined;
