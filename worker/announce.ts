@@ -1,5 +1,6 @@
 import { changeChannelName, engineLockPrefix, WRITE_METHODS, type ChangeMessage, type ChangedStore, type FlushRequest, type FlushedMessage } from "../src/changes/index.js";
 import type { Stores } from "../src/types.js";
+import { lockManager, locksSpanTabs } from "../src/locks.js";
 
 /**
  * Announces every committed write of an engine on the database's BroadcastChannel, so pages of
@@ -10,17 +11,13 @@ import type { Stores } from "../src/types.js";
 export interface Announcer {
   /** This engine's id on the channel: tells a page which changes its own store made. */
   readonly source: string;
-  wrap<S extends Omit<Stores, "close">>(stores: S): S;
+  wrap<S extends Omit<Stores, "close" | "flush">>(stores: S): S;
   close(): void;
 }
 
 export interface AnnouncerOptions {
   /** Writes the engine's buffered events; run when a flush request arrives on the channel. */
   flush?: () => Promise<void>;
-}
-
-interface LocksLike {
-  request(name: string, cb: () => Promise<void>): Promise<unknown>;
 }
 
 export function createAnnouncer(storeName: string, options: AnnouncerOptions = {}): Announcer {
@@ -34,9 +31,10 @@ export function createAnnouncer(storeName: string, options: AnnouncerOptions = {
   // Present while open: a flush request learns from the lock how many engines must answer.
   let leave: (() => void) | undefined;
   let closed = false;
-  const locks = (globalThis as { navigator?: { locks?: LocksLike } }).navigator?.locks;
-  if (channel && options.flush && typeof locks?.request === "function") {
-    void locks.request(engineLockPrefix(storeName) + source, () => (closed ? Promise.resolve() : new Promise<void>((r) => (leave = r)))).catch(() => {});
+  if (channel && options.flush && locksSpanTabs()) {
+    void lockManager()
+      .request(engineLockPrefix(storeName) + source, {}, () => (closed ? Promise.resolve() : new Promise<void>((r) => (leave = r))))
+      .catch(() => {});
     channel.onmessage = (event: MessageEvent) => {
       const request = event.data as Partial<FlushRequest> | null;
       if (request?.kind !== "idb-checkpoint:flush" || typeof request.id !== "string") return;
@@ -56,7 +54,7 @@ export function createAnnouncer(storeName: string, options: AnnouncerOptions = {
   };
   return {
     source,
-    wrap<S extends Omit<Stores, "close">>(stores: S): S {
+    wrap<S extends Omit<Stores, "close" | "flush">>(stores: S): S {
       if (!channel) return stores;
       const wrapped: Record<string, unknown> = { ...stores };
       for (const store of Object.keys(WRITE_METHODS) as ChangedStore[]) {

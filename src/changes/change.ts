@@ -5,7 +5,7 @@ import type { Stores } from "../types.js";
  * Shared by the worker (which announces) and the page (which listens); plain data only.
  */
 
-export type ChangedStore = Exclude<keyof Stores, "close">;
+export type ChangedStore = Exclude<keyof Stores, "close" | "flush">;
 
 export interface StoreChange {
   /** Which of the five stores changed. */
