@@ -80,14 +80,26 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
     for (const tuple of stored) yield await this.toTuple(tuple);
   }
 
-  async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
+  /**
+   * `newVersions` names the channels whose values changed since the parent; without it (savers
+   * that subclass a checkpointer call `super.put(config, checkpoint, metadata)`) every versioned
+   * value is sent, and the store keeps each (channel, version) once as before.
+   */
+  async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions?: ChannelVersions): Promise<RunnableConfig> {
     const threadId = config.configurable?.thread_id;
     if (threadId === undefined) throw new Error(`Failed to put checkpoint. ${MISSING_THREAD}`);
     const ns: string = config.configurable?.checkpoint_ns ?? "";
     // The runtime keeps mutating its checkpoint object: serialize a copy.
     const { channel_values: values, ...header } = copyCheckpoint(checkpoint);
+    const versions = header.channel_versions ?? {};
+    // Values of channels without a version (`__pregel_tasks: []`, `messages: []` before the first
+    // message) have no blob to live in: they travel inside the checkpoint's own bytes.
+    const unversioned: Record<string, unknown> = {};
+    for (const [channel, value] of Object.entries(values ?? {})) {
+      if (!Object.prototype.hasOwnProperty.call(versions, channel)) unversioned[channel] = value;
+    }
     const blobs: SaverBlob[] = await Promise.all(
-      Object.entries(newVersions).map(async ([channel, version]) => ({
+      Object.entries(newVersions ?? versions).map(async ([channel, version]) => ({
         channel,
         version,
         // A channel without a value is recorded as such, so reads do not look further back.
@@ -108,10 +120,13 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
       // The id (the checkpoint's key) and channel_versions (stored as channelVersions, which the
       // store needs to find values) are put back on read: in the checkpoint's bytes too they
       // would be stored twice, in every checkpoint.
-      checkpoint: await this.serde.dumpsTyped(omit(header, "id", "channel_versions")),
+      checkpoint: await this.serde.dumpsTyped({
+        ...omit(header, "id", "channel_versions"),
+        ...(Object.keys(unversioned).length > 0 ? { channel_values: unversioned } : {}),
+      }),
       metadata: await this.serde.dumpsTyped(metadata),
       metadataIndex,
-      channelVersions: { ...checkpoint.channel_versions },
+      channelVersions: { ...versions },
       blobs,
     });
     return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
@@ -194,7 +209,8 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
   private async toTuple(t: StoredSaverTuple): Promise<CheckpointTuple> {
     const checkpoint = (await this.load(t.checkpoint)) as Checkpoint;
     checkpoint.id = t.checkpointId;
-    const channelValues: Record<string, unknown> = {};
+    // Unversioned values came back inside the checkpoint's bytes; versioned ones from their blobs.
+    const channelValues: Record<string, unknown> = { ...(checkpoint.channel_values ?? {}) };
     for (const [channel, value] of Object.entries(t.channelValues)) channelValues[channel] = await this.load(value);
     checkpoint.channel_values = channelValues;
     checkpoint.channel_versions = { ...t.channelVersions };
