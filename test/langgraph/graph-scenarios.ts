@@ -26,7 +26,7 @@ type Graph = Parameters<typeof snapshot>[1] & {
 };
 
 /** Runs steps on a graph, recording each one's result and the thread's snapshot after it. */
-class Player {
+export class Player {
   readonly seen: unknown[] = [];
   readonly n = new Normalizer();
   readonly cfg: { configurable: { thread_id: string } };
