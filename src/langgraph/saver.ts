@@ -16,7 +16,8 @@ import {
   type SerializerProtocol,
 } from "@langchain/langgraph-checkpoint";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import type { CheckpointSaver, SaverBlob, SerializedValue, StoredSaverTuple, StoredWrite } from "../types.js";
+import type { CheckpointSaver, SaverBlob, SaverPutRequest, SaverPutWritesRequest, SaverWriteOp, SerializedValue, StoredSaverTuple, StoredWrite } from "../types.js";
+import { WriteQueue } from "./write-queue.js";
 import { canonicalJson } from "../canonical-json.js";
 
 export { canonicalJson };
@@ -36,6 +37,17 @@ export interface IndexedDBSaverOptions {
   serde?: SerializerProtocol;
 }
 
+/** One thread as `listThreads` lists it. */
+export interface ThreadSummary {
+  threadId: string;
+  /** The `ts` of the thread's newest checkpoint, in any namespace (ISO 8601). */
+  updatedAt: string;
+  /** The newest checkpoint of the root namespace. */
+  checkpointId: string;
+  /** That checkpoint's metadata. */
+  metadata: CheckpointMetadata;
+}
+
 interface Address {
   threadId: string;
   ns: string;
@@ -46,17 +58,29 @@ const MISSING_THREAD =
 
 export class IndexedDBSaver extends BaseCheckpointSaver {
   private readonly store: CheckpointSaver;
+  private readonly queue: WriteQueue;
 
   constructor(store: SaverHost, options: IndexedDBSaverOptions = {}) {
     super(options.serde);
     if (!store || typeof store !== "object" || !store.saver) throw new TypeError("IndexedDBSaver needs a store from openStore or openEngine");
-    this.store = store.saver;
+    const saver = store.saver;
+    this.store = saver;
+    this.queue = new WriteQueue(
+      (ops) => saver.batch(ops),
+      (op) => ("put" in op ? saver.put(op.put) : saver.putWrites(op.putWrites)),
+    );
+  }
+
+  /** Reads see every write made before them: they wait for the writes still queued. */
+  private async reading(): Promise<CheckpointSaver> {
+    await this.queue.settled();
+    return this.store;
   }
 
   async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
     const threadId = config.configurable?.thread_id;
     if (threadId === undefined) return undefined;
-    const stored = await this.store.getTuple({
+    const stored = await (await this.reading()).getTuple({
       threadId,
       ns: config.configurable?.checkpoint_ns ?? "",
       checkpointId: getCheckpointId(config) || undefined,
@@ -69,7 +93,7 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
     const filter: Record<string, string> = {};
     for (const [key, value] of Object.entries(options.filter ?? {})) filter[key] = canonicalJson(value);
     // One round trip and one read transaction; the tuples are yielded after it has committed.
-    const stored = await this.store.list({
+    const stored = await (await this.reading()).list({
       threadId: c.thread_id,
       ns: c.checkpoint_ns,
       checkpointId: c.checkpoint_id || undefined,
@@ -88,6 +112,13 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
   async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions?: ChannelVersions): Promise<RunnableConfig> {
     const threadId = config.configurable?.thread_id;
     if (threadId === undefined) throw new Error(`Failed to put checkpoint. ${MISSING_THREAD}`);
+    const ns: string = config.configurable?.checkpoint_ns ?? "";
+    await this.queue.push(this.putRequest(config, checkpoint, metadata, newVersions));
+    return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
+  }
+
+  private async putRequest(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions?: ChannelVersions): Promise<SaverWriteOp> {
+    const threadId: string = config.configurable?.thread_id;
     const ns: string = config.configurable?.checkpoint_ns ?? "";
     // The runtime keeps mutating its checkpoint object: serialize a copy.
     const { channel_values: values, ...header } = copyCheckpoint(checkpoint);
@@ -111,7 +142,9 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
       if (value !== undefined) metadataIndex[key] = canonicalJson(value);
     }
     const parentId: string | undefined = config.configurable?.checkpoint_id || undefined;
-    await this.store.put({
+    // LangGraph.js keeps a run's id in its config, not in the checkpoint's metadata.
+    const runId: unknown = config.metadata?.run_id;
+    const put: SaverPutRequest = {
       threadId,
       ns,
       checkpointId: checkpoint.id,
@@ -128,8 +161,9 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
       metadataIndex,
       channelVersions: { ...versions },
       blobs,
-    });
-    return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
+    };
+    if (typeof runId === "string" && runId !== "" && (metadata as { run_id?: unknown } | undefined)?.run_id === undefined) put.runId = runId;
+    return { put };
   }
 
   async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string, taskPath?: string): Promise<void> {
@@ -137,7 +171,13 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
     const checkpointId = config.configurable?.checkpoint_id;
     if (threadId === undefined) throw new Error(`Failed to put writes. ${MISSING_THREAD}`);
     if (checkpointId === undefined) throw new Error('Failed to put writes. The RunnableConfig is missing a "checkpoint_id" in its "configurable" property.');
-    await this.store.putWrites({
+    await this.queue.push(this.putWritesRequest(config, writes, taskId, taskPath));
+  }
+
+  private async putWritesRequest(config: RunnableConfig, writes: PendingWrite[], taskId: string, taskPath?: string): Promise<SaverWriteOp> {
+    const threadId: string = config.configurable?.thread_id;
+    const checkpointId: string = config.configurable?.checkpoint_id;
+    const putWrites: SaverPutWritesRequest = {
       threadId,
       ns: config.configurable?.checkpoint_ns ?? "",
       checkpointId,
@@ -151,11 +191,55 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
           value: await this.serde.dumpsTyped(value),
         })),
       ),
-    });
+    };
+    return { putWrites };
   }
 
   async deleteThread(threadId: string): Promise<void> {
-    await this.store.deleteThread(threadId);
+    await (await this.reading()).deleteThread(threadId);
+  }
+
+  /**
+   * Copies every checkpoint of `source` (all namespaces, same checkpoint ids, pending writes and
+   * metadata) to `target`, which must have none (else CONFLICT). Storage is shared by content,
+   * so a copy costs little; the two threads then go their own ways.
+   */
+  async copyThread(source: string, target: string): Promise<void> {
+    await (await this.reading()).copyThread(source, target);
+  }
+
+  /**
+   * "keep_latest" (default): each namespace of each thread keeps its newest checkpoint and its
+   * pending writes, so the threads resume as before but have no history; "delete": the threads
+   * are deleted. Channel values and writes no kept checkpoint needs are freed.
+   */
+  async prune(threadIds: string[], options: { strategy?: "keep_latest" | "delete" } = {}): Promise<void> {
+    await (await this.reading()).prune(threadIds, options);
+  }
+
+  /**
+   * Deletes the checkpoints (and their writes) made by these runs, in every thread: a run's id
+   * is its config's `metadata.run_id` (`graph.invoke(input, { configurable, metadata: { run_id } })`),
+   * or `run_id` in the checkpoint's metadata.
+   */
+  async deleteForRuns(runIds: string[]): Promise<void> {
+    await (await this.reading()).deleteForRuns(runIds);
+  }
+
+  /** The threads, most recently updated first, with the metadata of each one's newest checkpoint. */
+  async listThreads(options: { limit?: number } = {}): Promise<ThreadSummary[]> {
+    const found = await (await this.reading()).listThreads(options);
+    return Promise.all(
+      found.map(async (t): Promise<ThreadSummary> => {
+        const last = (await this.load(t.lastCheckpoint)) as { ts?: string };
+        return {
+          threadId: t.threadId,
+          updatedAt: typeof last.ts === "string" ? last.ts : "",
+          checkpointId: t.rootCheckpointId,
+          metadata: (await this.load(t.metadata)) as CheckpointMetadata,
+        };
+      }),
+    );
   }
 
   /**
@@ -182,7 +266,7 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
     if (channels.length === 0) return {};
     const threadId = config.configurable?.thread_id;
     if (threadId === undefined) return Object.fromEntries(channels.map((c) => [c, { writes: [] }]));
-    const stored = await this.store.getDeltaChannelHistory({
+    const stored = await (await this.reading()).getDeltaChannelHistory({
       threadId,
       ns: config.configurable?.checkpoint_ns ?? "",
       checkpointId: getCheckpointId(config) || undefined,
