@@ -17,7 +17,7 @@ import {
 import { RUN_ID_KEY, assertPutRequest, assertPutWritesRequest } from "./saver-validate.js";
 import { canonicalJson } from "../src/canonical-json.js";
 import { invalid } from "../src/errors.js";
-import { describe, isPlainObject } from "../src/validate.js";
+import { assertSize, describe, isPlainObject } from "../src/validate.js";
 import type { SaverPutRequest, SaverPutWritesRequest, SaverWriteOp, SerializedValue } from "../src/types.js";
 
 /** A checked, encoded write, ready to run inside a write transaction. */
@@ -36,6 +36,7 @@ export function createSaverWrites(ctx: EngineContext) {
   async function preparePut(r: SaverPutRequest): Promise<PreparedWrite> {
     assertPutRequest(r);
     payloads.checkSize(r.metadata[1]);
+    assertSize(r.metadata[1].length, ctx.limits.metadataBytes, "metadata");
     // Compress before the transaction: CPU work inside it would let it auto-commit.
     const checkpoint = await encode(r.checkpoint);
     const blobs = await Promise.all(r.blobs.map(async (b) => ({ blob: b, encoded: b.value ? await encode(b.value) : undefined })));
