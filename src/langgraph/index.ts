@@ -4,3 +4,4 @@
  */
 export { IndexedDBSaver, canonicalJson, type SaverHost, type IndexedDBSaverOptions, type ThreadSummary } from "./saver.js";
 export { inNodeContext, installSynchronousContext } from "./node-context.js";
+export { runThread, type MultitaskStrategy, type RunThreadOptions, type ThreadRun, type MultitaskSaver } from "./multitask.js";

@@ -31,6 +31,8 @@ export { canonicalJson };
  */
 export interface SaverHost {
   saver: CheckpointSaver;
+  /** The store's name (openStore and openEngine give it): runThread locks threads per store. */
+  readonly name?: string;
 }
 
 export interface IndexedDBSaverOptions {
@@ -59,12 +61,15 @@ const MISSING_THREAD =
 export class IndexedDBSaver extends BaseCheckpointSaver {
   private readonly store: CheckpointSaver;
   private readonly queue: WriteQueue;
+  /** The store's name, which runThread's cross-tab lock is scoped to. */
+  readonly storeName: string;
 
   constructor(store: SaverHost, options: IndexedDBSaverOptions = {}) {
     super(options.serde);
     if (!store || typeof store !== "object" || !store.saver) throw new TypeError("IndexedDBSaver needs a store from openStore or openEngine");
     const saver = store.saver;
     this.store = saver;
+    this.storeName = typeof store.name === "string" && store.name !== "" ? store.name : "default";
     this.queue = new WriteQueue(
       (ops) => saver.batch(ops),
       (op) => ("put" in op ? saver.put(op.put) : saver.putWrites(op.putWrites)),
