@@ -22,6 +22,8 @@ export interface MultitaskSaver {
   /** The store's name: threads are locked per store. */
   readonly storeName: string;
   deleteForRuns(runIds: string[]): Promise<void>;
+  /** Resolves when the writes made so far are stored. */
+  flush(): Promise<void>;
 }
 
 export interface RunThreadOptions {
@@ -79,7 +81,9 @@ function check(options: RunThreadOptions, run: unknown): Required<Pick<RunThread
   for (const key of Object.keys(options)) {
     if (!["threadId", "strategy", "saver", "signal", "onWait"].includes(key)) throw invalid(`unknown runThread option "${key}"`);
   }
-  if (typeof options.saver?.deleteForRuns !== "function") throw invalid("runThread needs the graph's IndexedDBSaver (options.saver)");
+  if (typeof options.saver?.deleteForRuns !== "function" || typeof options.saver.flush !== "function") {
+    throw invalid("runThread needs the graph's IndexedDBSaver (options.saver)");
+  }
   assertId(options.saver.storeName, "saver.storeName");
   assertId(options.threadId, "threadId");
   const strategy = options.strategy ?? "reject";
@@ -141,13 +145,14 @@ export async function runThread<T>(options: RunThreadOptions, fn: (run: ThreadRu
         return await fn(run);
       } catch (e) {
         if (stoppedBy === undefined) throw e;
-        if (stoppedBy === "rollback") {
-          // Writes LangGraph had started before the abort land first, then go with the rest.
-          await new Promise((r) => setTimeout(r, 0));
-          await options.saver.deleteForRuns([runId]);
-        }
+        // A stopped run's writes still on their way land before the next run reads the thread
+        // (or, for a rollback, before its checkpoints are deleted).
+        await options.saver.flush();
+        if (stoppedBy === "rollback") await options.saver.deleteForRuns([runId]);
         throw controller.signal.reason;
       } finally {
+        // Whatever happened, the lock is let go only once this run's writes are stored.
+        await options.saver.flush().catch(() => {});
         options.signal?.removeEventListener("abort", onAbort);
         running.delete(key);
       }

@@ -76,6 +76,20 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
     );
   }
 
+  /**
+   * Resolves once the writes made so far, and any that settling them set off (LangGraph chains a
+   * checkpoint's put behind the one before), are stored or have failed. runThread waits for it
+   * before another run may start on the thread, also after a run was stopped midway.
+   */
+  async flush(): Promise<void> {
+    for (;;) {
+      const last = this.queue.settled();
+      await last;
+      await new Promise((r) => setTimeout(r, 0));
+      if (this.queue.settled() === last) return;
+    }
+  }
+
   /** Reads see every write made before them: they wait for the writes still queued. */
   private async reading(): Promise<CheckpointSaver> {
     await this.queue.settled();
