@@ -2,7 +2,7 @@ import type { EngineContext } from "./context.js";
 import { prefixRange, type Key, type ReadTx } from "./db.js";
 import { S, SaverReader, cpKey, loadCheckpoint, type CheckpointRow } from "./saver-rows.js";
 import { assertDeltaHistoryRequest, assertGetRequest, assertListRequest } from "./saver-validate.js";
-import { createSaverWrites } from "./saver-writes.js";
+import { createSaverWrites, runBatch, runWrite } from "./saver-writes.js";
 import { createSaverThreads } from "./saver-threads.js";
 import type { CheckpointSaver, DeltaChannelHistory, SaverListRequest, SerializedValue, StoredWrite } from "../src/types.js";
 
@@ -58,26 +58,19 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
 
   return {
     async put(r) {
-      const apply = await writes.preparePut(r);
-      await db.write(["meta", "blobs"], apply, "saver.put");
+      const prepared = await writes.preparePut(r);
+      await db.write(["meta", "blobs"], (tx) => runWrite(tx, prepared), "saver.put");
     },
 
     async putWrites(r) {
-      const apply = await writes.preparePutWrites(r);
-      await db.write(["meta", "blobs"], apply, "saver.putWrites");
+      const prepared = await writes.preparePutWrites(r);
+      await db.write(["meta", "blobs"], (tx) => runWrite(tx, prepared), "saver.putWrites");
     },
 
     async batch(ops) {
       const prepared = await writes.prepareBatch(ops);
       if (prepared.length === 0) return;
-      // One after another: a later operation may touch the rows of an earlier one (a write slot).
-      await db.write(
-        ["meta", "blobs"],
-        async (tx) => {
-          for (const apply of prepared) await apply(tx);
-        },
-        "saver.batch",
-      );
+      await db.write(["meta", "blobs"], (tx) => runBatch(tx, prepared), "saver.batch");
     },
 
     async getTuple(r) {

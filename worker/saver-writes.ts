@@ -20,8 +20,36 @@ import { invalid } from "../src/errors.js";
 import { assertSize, describe, isPlainObject } from "../src/validate.js";
 import type { SaverPutRequest, SaverPutWritesRequest, SaverWriteOp, SerializedValue } from "../src/types.js";
 
-/** A checked, encoded write, ready to run inside a write transaction. */
-export type PreparedWrite = (tx: WriteTx) => Promise<void>;
+/**
+ * A checked, encoded write, ready to run inside a write transaction in two phases: its reads,
+ * then its writes given what it read. `keys` are the rows it reads and writes: writes of a batch
+ * that share none can read together and then write together.
+ */
+export interface PreparedWrite {
+  keys: string[];
+  read(tx: WriteTx): Promise<unknown>;
+  write(tx: WriteTx, read: unknown): Promise<void>;
+}
+
+/** Runs one prepared write, reads then writes. */
+export async function runWrite(tx: WriteTx, p: PreparedWrite): Promise<void> {
+  await p.write(tx, await p.read(tx));
+}
+
+/**
+ * Runs a batch's writes in one transaction. When no two touch the same row, all reads go out
+ * together, then all writes: a batch costs two round trips to the database, not two per write.
+ * Otherwise one after another, so a later write sees what an earlier one wrote.
+ */
+export async function runBatch(tx: WriteTx, prepared: PreparedWrite[]): Promise<void> {
+  const keys = prepared.flatMap((p) => p.keys);
+  if (new Set(keys).size !== keys.length) {
+    for (const p of prepared) await runWrite(tx, p);
+    return;
+  }
+  const reads = await Promise.all(prepared.map((p) => p.read(tx)));
+  await Promise.all(prepared.map((p, i) => p.write(tx, reads[i])));
+}
 
 /**
  * The saver's two writes, each in two halves: `prepare*` checks the request and compresses its
@@ -40,13 +68,18 @@ export function createSaverWrites(ctx: EngineContext) {
     // Compress before the transaction: CPU work inside it would let it auto-commit.
     const checkpoint = await encode(r.checkpoint);
     const blobs = await Promise.all(r.blobs.map(async (b) => ({ blob: b, encoded: b.value ? await encode(b.value) : undefined })));
-    return async (tx) => {
-      const meta = tx.objectStore("meta");
-      const key = cpKey(r.threadId, r.ns, r.checkpointId);
-      const blobKeys = blobs.map(({ blob }) => blobKey(r.threadId, r.ns, blob.channel, blob.version));
+    const key = cpKey(r.threadId, r.ns, r.checkpointId);
+    const blobKeys = blobs.map(({ blob }) => blobKey(r.threadId, r.ns, blob.channel, blob.version));
+    return {
+      keys: [key, ...blobKeys].map((k) => JSON.stringify(k)),
       // Every read first, together, then every write: requests in flight at once cost one
       // round trip to the database, where one after another each costs its own.
-      const [old, ...present] = await Promise.all([meta.get(key), ...blobKeys.map((bk) => meta.count(bk))]);
+      read: (tx) => Promise.all([tx.objectStore("meta").get(key), ...blobKeys.map((bk) => tx.objectStore("meta").count(bk))]),
+      write: (tx, read) => writePut(tx, read as [any, ...number[]]),
+    };
+
+    async function writePut(tx: WriteTx, [old, ...present]: [any, ...number[]]): Promise<void> {
+      const meta = tx.objectStore("meta");
       const writes: Promise<unknown>[] = [];
       // Putting an existing id replaces it (as LangGraph's SQL savers do).
       if (old) writes.push(payloads.release(tx, loadCheckpoint(old).checkpoint.ref));
@@ -73,17 +106,23 @@ export function createSaverWrites(ctx: EngineContext) {
         writes.push(value.then((v) => meta.put(storeBlob(v), blobKeys[i])));
       });
       await Promise.all(writes);
-    };
+    }
   }
 
   async function preparePutWrites(r: SaverPutWritesRequest): Promise<PreparedWrite> {
     assertPutWritesRequest(r);
     const encoded: EncodedPayload[] = await Promise.all(r.writes.map((w) => encode(w.value)));
-    return async (tx) => {
+    // No check that the checkpoint exists: LangGraph sends writes before (or while) it puts it.
+    const keys = r.writes.map((w) => writeKey(r.threadId, r.ns, r.checkpointId, r.taskId, w.idx));
+    return {
+      // A slot named twice in one request is still one row.
+      keys: [...new Set(keys.map((k) => JSON.stringify(k)))],
+      read: (tx) => Promise.all(keys.map((key) => tx.objectStore("meta").get(key))),
+      write: (tx, read) => writeWrites(tx, read as any[]),
+    };
+
+    async function writeWrites(tx: WriteTx, olds: any[]): Promise<void> {
       const meta = tx.objectStore("meta");
-      // No check that the checkpoint exists: LangGraph sends writes before (or while) it puts it.
-      const keys = r.writes.map((w) => writeKey(r.threadId, r.ns, r.checkpointId, r.taskId, w.idx));
-      const olds = await Promise.all(keys.map((key) => meta.get(key)));
       // Which write lands in each slot: a retried task must not replace its first output
       // (regular, idx >= 0); the latest error / interrupt / resume (special, idx < 0) wins.
       const landing = new Map<number, number>();
@@ -99,7 +138,7 @@ export function createSaverWrites(ctx: EngineContext) {
         writes.push(ref.then((ref) => meta.put(storeWrite({ taskId: r.taskId, taskPath: r.taskPath, idx: w.idx, channel: w.channel, type: w.value[0], ref }), keys[i])));
       }
       await Promise.all(writes);
-    };
+    }
   }
 
   /** Checks and prepares every operation of a batch before any is written. */

@@ -37,6 +37,14 @@ export interface SaverHost {
 
 export interface IndexedDBSaverOptions {
   serde?: SerializerProtocol;
+  /**
+   * false (default): put and putWrites resolve once stored, so when graph.invoke() resolves its
+   * checkpoints are stored. true: they resolve once serialized and queued (the store keeps their
+   * order), so LangGraph runs ahead of the database and consecutive checkpoints are stored
+   * together, in few transactions; invoke() may then resolve before its last writes are stored,
+   * and `await saver.flush()` (runThread does it) is what says they are.
+   */
+  pipeline?: boolean;
 }
 
 /** One thread as `listThreads` lists it. */
@@ -63,6 +71,7 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
   private readonly queue: WriteQueue;
   /** The store's name, which runThread's cross-tab lock is scoped to. */
   readonly storeName: string;
+  private readonly pipeline: boolean;
 
   constructor(store: SaverHost, options: IndexedDBSaverOptions = {}) {
     super(options.serde);
@@ -70,6 +79,7 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
     const saver = store.saver;
     this.store = saver;
     this.storeName = typeof store.name === "string" && store.name !== "" ? store.name : "default";
+    this.pipeline = options.pipeline === true;
     this.queue = new WriteQueue(
       (ops) => saver.batch(ops),
       (op) => ("put" in op ? saver.put(op.put) : saver.putWrites(op.putWrites)),
@@ -86,8 +96,31 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
       const last = this.queue.settled();
       await last;
       await new Promise((r) => setTimeout(r, 0));
-      if (this.queue.settled() === last) return;
+      if (this.queue.settled() === last) break;
     }
+    const failure = this.unreported;
+    this.unreported = undefined;
+    if (failure !== undefined) throw failure;
+  }
+
+  /** The first failure of a pipelined write since the last flush, which reports it. */
+  private unreported: unknown;
+
+  /** Queues a write; resolves when it is stored, or once it is queued when pipelining. */
+  private async write(op: Promise<SaverWriteOp>): Promise<void> {
+    const stored = this.queue.push(op);
+    if (!this.pipeline) return stored;
+    stored.catch((e: unknown) =>
+      op.then(
+        () => {
+          this.unreported ??= e;
+        },
+        // Its serialization failed: the caller has that error already.
+        () => {},
+      ),
+    );
+    // Serialization errors still reach the caller; storage errors reach flush().
+    await op;
   }
 
   /** Reads see every write made before them: they wait for the writes still queued. */
@@ -132,7 +165,7 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
     const threadId = config.configurable?.thread_id;
     if (threadId === undefined) throw new Error(`Failed to put checkpoint. ${MISSING_THREAD}`);
     const ns: string = config.configurable?.checkpoint_ns ?? "";
-    await this.queue.push(this.putRequest(config, checkpoint, metadata, newVersions));
+    await this.write(this.putRequest(config, checkpoint, metadata, newVersions));
     return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
   }
 
@@ -190,7 +223,7 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
     const checkpointId = config.configurable?.checkpoint_id;
     if (threadId === undefined) throw new Error(`Failed to put writes. ${MISSING_THREAD}`);
     if (checkpointId === undefined) throw new Error('Failed to put writes. The RunnableConfig is missing a "checkpoint_id" in its "configurable" property.');
-    await this.queue.push(this.putWritesRequest(config, writes, taskId, taskPath));
+    await this.write(this.putWritesRequest(config, writes, taskId, taskPath));
   }
 
   private async putWritesRequest(config: RunnableConfig, writes: PendingWrite[], taskId: string, taskPath?: string): Promise<SaverWriteOp> {

@@ -40,6 +40,7 @@ export class WriteQueue {
     return this.last;
   }
 
+
   private async flush(): Promise<void> {
     const waiting = this.queued.splice(0);
     if (waiting.length === 0) {
