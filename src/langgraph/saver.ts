@@ -107,8 +107,8 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
   private unreported: unknown;
 
   /** Queues a write; resolves when it is stored, or once it is queued when pipelining. */
-  private async write(op: Promise<SaverWriteOp>): Promise<void> {
-    const stored = this.queue.push(op);
+  private async write(op: Promise<SaverWriteOp>, address: string): Promise<void> {
+    const stored = this.queue.push(op, address);
     if (!this.pipeline) return stored;
     stored.catch((e: unknown) =>
       op.then(
@@ -123,18 +123,23 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
     await op;
   }
 
-  /** Reads see every write made before them: they wait for the writes still queued. */
-  private async reading(): Promise<CheckpointSaver> {
-    await this.queue.settled();
+  /**
+   * Reads see every write made before them: they wait for the writes still queued, or, for a
+   * read of one thread and namespace, for those made to it (a subgraph starting need not wait
+   * for its parent's writes).
+   */
+  private async reading(threadId?: string, ns?: string): Promise<CheckpointSaver> {
+    await this.queue.settled(threadId === undefined || ns === undefined ? undefined : addressOf(threadId, ns));
     return this.store;
   }
 
   async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
     const threadId = config.configurable?.thread_id;
     if (threadId === undefined) return undefined;
-    const stored = await (await this.reading()).getTuple({
+    const ns: string = config.configurable?.checkpoint_ns ?? "";
+    const stored = await (await this.reading(threadId, ns)).getTuple({
       threadId,
-      ns: config.configurable?.checkpoint_ns ?? "",
+      ns,
       checkpointId: getCheckpointId(config) || undefined,
     });
     return stored && this.toTuple(stored);
@@ -165,7 +170,7 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
     const threadId = config.configurable?.thread_id;
     if (threadId === undefined) throw new Error(`Failed to put checkpoint. ${MISSING_THREAD}`);
     const ns: string = config.configurable?.checkpoint_ns ?? "";
-    await this.write(this.putRequest(config, checkpoint, metadata, newVersions));
+    await this.write(this.putRequest(config, checkpoint, metadata, newVersions), addressOf(threadId, ns));
     return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
   }
 
@@ -223,7 +228,7 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
     const checkpointId = config.configurable?.checkpoint_id;
     if (threadId === undefined) throw new Error(`Failed to put writes. ${MISSING_THREAD}`);
     if (checkpointId === undefined) throw new Error('Failed to put writes. The RunnableConfig is missing a "checkpoint_id" in its "configurable" property.');
-    await this.write(this.putWritesRequest(config, writes, taskId, taskPath));
+    await this.write(this.putWritesRequest(config, writes, taskId, taskPath), addressOf(threadId, config.configurable?.checkpoint_ns ?? ""));
   }
 
   private async putWritesRequest(config: RunnableConfig, writes: PendingWrite[], taskId: string, taskPath?: string): Promise<SaverWriteOp> {
@@ -375,6 +380,11 @@ function omit<T extends object, K extends keyof T>(value: T, ...keys: K[]): Omit
   const copy = { ...value };
   for (const k of keys) delete copy[k];
   return copy;
+}
+
+/** A thread and namespace as one key: reads of it wait for the writes queued to it. */
+function addressOf(threadId: string, ns: string): string {
+  return JSON.stringify([threadId, ns]);
 }
 
 function configOf(a: Address, checkpointId: string): RunnableConfig {

@@ -25,9 +25,17 @@ export class WriteQueue {
    * Takes the write's place in line now, while its request is still being serialized: two
    * writes to one slot (a task's interrupt, then its resume) land in the order they were made.
    */
-  push(op: Promise<SaverWriteOp>): Promise<void> {
+  push(op: Promise<SaverWriteOp>, address?: string): Promise<void> {
     const done = new Promise<void>((resolve, reject) => this.queued.push({ op, resolve, reject }));
     this.last = done.catch(() => {});
+    if (address !== undefined) {
+      const settled = this.last;
+      this.lastAt.set(address, settled);
+      // Forgotten once settled, unless a later write to the address took its place.
+      void settled.then(() => {
+        if (this.lastAt.get(address) === settled) this.lastAt.delete(address);
+      });
+    }
     if (!this.busy) {
       this.busy = true;
       nextTask(() => void this.flush());
@@ -35,10 +43,16 @@ export class WriteQueue {
     return done;
   }
 
-  /** Resolves once every write pushed before the call has settled (reads wait for it). */
-  settled(): Promise<void> {
-    return this.last;
+  /**
+   * Resolves once every write pushed before the call has settled; with an address, every write
+   * pushed with that address (a read of one thread and namespace need not wait for others).
+   */
+  settled(address?: string): Promise<void> {
+    if (address === undefined) return this.last;
+    return this.lastAt.get(address) ?? Promise.resolve();
   }
+
+  private readonly lastAt = new Map<string, Promise<void>>();
 
 
   private async flush(): Promise<void> {

@@ -10,8 +10,9 @@ import { printTable, ratio, round, samplePair, summarize, uniqueDb, writeResults
  * A LangGraph graph of 20 steps with a subgraph and two interrupts (graph-workload.ts), played to
  * the end on a fresh thread: on IndexedDBSaver through the worker, and on MemorySaver, in turns
  * so a busy machine slows both alike. The figure is the ratio of total times (target <= 1.5).
- * IndexedDBSaver runs in both of its modes: writes acknowledged once stored (the default), and
- * pipelined, where the timed play ends with `saver.flush()`, so both time the same stored result.
+ * IndexedDBSaver runs in both of its modes, writes acknowledged once stored (the default) and
+ * pipelined, where the timed play ends with `saver.flush()` so both time the same stored result,
+ * on a store of each durability (strict, the default: every transaction flushed to disk).
  */
 const RUNS = 20;
 const stores: Store[] = [];
@@ -23,8 +24,14 @@ afterAll(async () => {
 it("plays a 20-step graph with a subgraph and two interrupts on IndexedDBSaver and on MemorySaver, and prints the ratio of total times", async () => {
   const rows: Array<Record<string, unknown>> = [];
   const data: Record<string, unknown> = {};
-  for (const pipeline of [false, true]) {
-    const store = await openStore({ name: uniqueDb(`graph-${pipeline ? "pipelined" : "stored"}`) });
+  const modes = [
+    { durability: "strict", pipeline: false },
+    { durability: "strict", pipeline: true },
+    { durability: "relaxed", pipeline: false },
+    { durability: "relaxed", pipeline: true },
+  ] as const;
+  for (const { durability, pipeline } of modes) {
+    const store = await openStore({ name: uniqueDb(`graph-${durability}-${pipeline ? "pipelined" : "stored"}`), durability });
     stores.push(store);
     const saver = new IndexedDBSaver(store, { pipeline });
     const idb = buildBenchGraph(lg, saver);
@@ -43,12 +50,12 @@ it("plays a 20-step graph with a subgraph and two interrupts on IndexedDBSaver a
     const total = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
     const idbS = summarize(idbMs);
     const memS = summarize(memoryMs);
-    const mode = pipeline ? "pipelined + flush()" : "ack when stored";
+    const mode = `${durability}, ${pipeline ? "pipelined + flush()" : "ack when stored"}`;
     rows.push(
       { saver: "MemorySaver", mode: "", runs: memS.n, "median ms": round(memS.median), "p95 ms": round(memS.p95), "total ms": round(total(memoryMs)), "total ratio": 1 },
       { saver: "IndexedDBSaver (worker)", mode, runs: idbS.n, "median ms": round(idbS.median), "p95 ms": round(idbS.p95), "total ms": round(total(idbMs)), "total ratio": ratio(total(idbMs), total(memoryMs)) },
     );
-    data[pipeline ? "pipelined" : "stored"] = { idbMs, memoryMs, totalRatio: total(idbMs) / total(memoryMs), medianRatio: idbS.median / memS.median };
+    data[`${durability}-${pipeline ? "pipelined" : "stored"}`] = { idbMs, memoryMs, totalRatio: total(idbMs) / total(memoryMs), medianRatio: idbS.median / memS.median };
   }
   printTable("20-step graph with a subgraph and two interrupts, start to end (target: total ratio <= 1.5)", rows);
   await writeResults("graph", data);
