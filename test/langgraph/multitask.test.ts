@@ -21,7 +21,8 @@ describe("runThread: a second run of a busy thread follows its strategy (one rea
     const engine = await openTestEngine(uniqueName("lg-multitask"));
     engines.push(engine);
     const saver = new IndexedDBSaver(engine);
-    const graph = buildSlowGraph(lg as unknown as LG, saver, 40);
+    // Steps long enough that a stop request reaches the first run before it ends, on a busy machine.
+    const graph = buildSlowGraph(lg as unknown as LG, saver, 150);
     const thread = "chat";
     const first = runThread({ saver, threadId: thread }, (run) => graph.invoke({ label: "A" }, run.config()));
     // The second arrives while the first is between its second and third step.
