@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { defineConfig } from "vitest/config";
 import { playwright } from "@vitest/browser-playwright";
 import { chromiumLaunchOptions } from "./test/chromium";
+import { nodeCommands } from "./test/node-commands";
 
 const root = import.meta.dirname;
 
@@ -42,6 +43,7 @@ const browserProject = (name: string, include: string[], extra: Record<string, u
       screenshotFailures: false,
       provider,
       instances: browsers.map((browser) => ({ browser })),
+      commands: nodeCommands,
     },
   },
 });
