@@ -15,6 +15,8 @@ const browsers = (process.env.IDB_BROWSERS ?? "chromium").split(",").map((b) => 
 const alias = {
   "idb-checkpoint/langgraph": resolve(root, "src/langgraph/index.ts"),
   "idb-checkpoint/worker": resolve(root, "worker/index.ts"),
+  "idb-checkpoint/sync": resolve(root, "src/sync/index.ts"),
+  "idb-checkpoint/server": resolve(root, "src/server/index.ts"),
   "idb-checkpoint": resolve(root, "src/index.ts"),
 };
 
@@ -74,12 +76,14 @@ export default defineConfig({
         index: resolve(root, "src/index.ts"),
         worker: resolve(root, "worker/index.ts"),
         langgraph: resolve(root, "src/langgraph/index.ts"),
+        sync: resolve(root, "src/sync/index.ts"),
+        server: resolve(root, "src/server/index.ts"),
       },
       formats: ["es"],
     },
     rollupOptions: {
       // Dependencies stay imports: the app's bundler dedupes them, and Node resolves them.
-      external: [/^idb(\/.*)?$/, /^comlink/, /^fflate/, /^@langchain\//],
+      external: [/^idb(\/.*)?$/, /^comlink/, /^fflate/, /^@langchain\//, /^node:/],
     },
   },
   worker: { format: "es" },

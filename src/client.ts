@@ -1,8 +1,9 @@
 import { Rpc, type RpcOptions } from "./rpc.js";
-import { STORE_METHODS, type StoreKey } from "./methods.js";
+import { STORE_METHODS, type HostedKey } from "./methods.js";
 import { invalid } from "./errors.js";
 import { assertId } from "./validate.js";
 import type { Stores } from "./types.js";
+import type { SaverSync } from "./sync/store-types.js";
 import type { Host } from "../worker/main.js";
 
 export interface OpenStoreOptions extends RpcOptions {
@@ -30,6 +31,8 @@ export interface OpenStoreOptions extends RpcOptions {
 /** The page-side store: the five stores of the engine, each call one message to the worker. */
 export interface Store extends Stores {
   readonly name: string;
+  /** The saver's change log and remote writes, for createSync (idb-checkpoint/sync). */
+  readonly sync: SaverSync;
 }
 
 /**
@@ -58,13 +61,13 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     throw e;
   }
 
-  const stub = <K extends StoreKey>(store: K): Stores[K] => {
+  const stub = <K extends HostedKey>(store: K): Store[K] => {
     const client: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
     for (const method of STORE_METHODS[store]) {
       const label = `${store}.${method}`;
       client[method] = (...args: unknown[]) => rpc.call(label, (remote) => remote.call(store, method, args));
     }
-    return client as unknown as Stores[K];
+    return client as unknown as Store[K];
   };
 
   let closing: Promise<void> | undefined;
@@ -75,6 +78,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     runs: stub("runs"),
     blobs: stub("blobs"),
     events: stub("events"),
+    sync: stub("sync"),
     close() {
       closing ??= (async () => {
         try {

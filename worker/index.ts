@@ -9,6 +9,8 @@ import { createSaverStore } from "./saver-store.js";
 import { createRunStore } from "./run-store.js";
 import { createBlobStore } from "./blob-store.js";
 import { createEventStore } from "./event-store.js";
+import { createSyncStore } from "./sync-store.js";
+import type { SaverSync } from "../src/sync/store-types.js";
 
 export type { Stores } from "../src/types.js";
 export * from "../src/types.js";
@@ -32,6 +34,8 @@ export interface EngineOptions {
 /** An engine: the five stores over one database, running in the calling thread. */
 export interface Engine extends Stores {
   readonly name: string;
+  /** The saver's change log and remote writes, for createSync (idb-checkpoint/sync). */
+  readonly sync: SaverSync;
 }
 
 /** Opens (creating or upgrading) the database and returns the five stores over it. */
@@ -59,6 +63,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     runs: createRunStore(ctx),
     blobs: createBlobStore(ctx),
     events,
+    sync: createSyncStore(ctx),
     close() {
       closing ??= (async () => {
         try {

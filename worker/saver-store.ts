@@ -25,6 +25,7 @@ import {
   assertPutWritesRequest,
 } from "./saver-validate.js";
 import { assertId } from "../src/validate.js";
+import { logChange } from "./saver-changes.js";
 import type {
   CheckpointSaver,
   DeltaChannelHistory,
@@ -112,6 +113,7 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
             return meta.put(storeCheckpoint(row), key);
           });
           writes.push(header, meta.put(0, threadIndexKey(r.threadId, r.ns, r.checkpointId)), meta.put(0, globalIndexKey(r.threadId, r.ns, r.checkpointId)));
+          logChange(tx, ctx.changeOrigin, ["checkpoint", r.threadId, r.ns, r.checkpointId]);
           const stored = new Set<string>();
           blobs.forEach(({ blob, encoded }, i) => {
             // Insert-if-absent: a (channel, version) is stored once, whichever put names it first
@@ -146,6 +148,7 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
             else if (!olds[i] && !landing.has(w.idx)) landing.set(w.idx, i);
           });
           const writes: Promise<unknown>[] = [];
+          if (landing.size > 0) logChange(tx, ctx.changeOrigin, ["writes", r.threadId, r.ns, r.checkpointId]);
           for (const i of landing.values()) {
             const w = r.writes[i];
             if (olds[i]) writes.push(payloads.release(tx, writeRef(olds[i])));
@@ -213,6 +216,7 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
             meta.getAll(prefixRange([S, "bl", threadId])),
             meta.getAll(prefixRange([S, "wr", threadId])),
           ]);
+          logChange(tx, ctx.changeOrigin, ["tombstone", threadId]);
           const refs = [
             ...cpRows.map((c) => loadCheckpoint(c).checkpoint.ref),
             ...blobRows.flatMap((b) => {
