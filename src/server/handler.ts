@@ -31,6 +31,11 @@ export interface SyncHandlerOptions {
   /** Most changes in one push (413 above) and in one pull response. */
   maxChanges?: number;
   maxPullChanges?: number;
+  /**
+   * An origin allowed to call from a page on another origin ("https://app.example"), answered
+   * to CORS preflights; absent: same-origin only (no CORS headers).
+   */
+  allowOrigin?: string;
   /** Told about failures of the saver or feed (the response only says 503). */
   onError?(error: unknown): void;
 }
@@ -125,8 +130,22 @@ export function createSyncHandler(options: SyncHandlerOptions): (request: Reques
     }
   }
 
-  return async (request) => {
+  const cors: Record<string, string> = options.allowOrigin
+    ? { "access-control-allow-origin": options.allowOrigin, vary: "origin" }
+    : {};
+
+  const handle = async (request: Request): Promise<Response> => {
     try {
+      if (request.method === "OPTIONS" && options.allowOrigin) {
+        return new Response(null, {
+          status: 204,
+          headers: {
+            "access-control-allow-methods": "POST",
+            "access-control-allow-headers": "authorization, content-type, content-encoding",
+            "access-control-max-age": "600",
+          },
+        });
+      }
       if (request.method !== "POST") throw new HttpError(405, "use POST");
       const path = new URL(request.url).pathname;
       const route = path.endsWith("/push") ? push : path.endsWith("/pull") ? pull : undefined;
@@ -142,5 +161,10 @@ export function createSyncHandler(options: SyncHandlerOptions): (request: Reques
       request.body?.cancel().catch(() => {});
       return Response.json({ error: message }, { status, headers: { "cache-control": "no-store" } });
     }
+  };
+  return async (request) => {
+    const response = await handle(request);
+    for (const [k, v] of Object.entries(cors)) response.headers.set(k, v);
+    return response;
   };
 }
