@@ -22,6 +22,8 @@ export interface SyncOptions {
   /** A batch of a push stops after about this many bytes of values. */
   batchBytes?: number;
   batchChanges?: number;
+  /** Most changes asked for in one pull response (the server caps it too). */
+  pullLimit?: number;
   /** Names this client's cursors in the store, when one store syncs with several servers. */
   name?: string;
   fetch?: typeof fetch;
@@ -172,6 +174,7 @@ export class SyncClient extends EventTarget {
       const threadList = this.threads();
       const request: PullRequest = { protocol: PROTOCOL_VERSION, ...(cursor !== undefined ? { cursor } : {}), ...(threadList ? { threads: threadList } : {}) };
       if (this.pushedIds.size > 0) request.known = [...this.pushedIds];
+      if (this.options.pullLimit !== undefined) request.limit = this.options.pullLimit;
       const response = checkPullResponse(await this.post("pull", request));
       for (const t of await applyChanges(this.sync, response.changes)) threads.add(t);
       pulled += response.changes.length;
