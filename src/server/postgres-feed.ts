@@ -64,13 +64,14 @@ export function postgresChangeFeed(pool: Queryable, options: { schema?: string }
       const after = cursor === undefined ? "0" : cursor;
       if (!/^\d{1,18}$/.test(after)) throw new ProtocolError("cursor is not one this server gave");
       const { rows } = await pool.query(
-        `SELECT seq::text AS seq, kind, thread_id, checkpoint_ns, checkpoint_id FROM ${t("idb_sync_feed")} WHERE seq > $1 ORDER BY seq LIMIT $2`,
+        `SELECT seq, kind, thread_id, checkpoint_ns, checkpoint_id FROM ${t("idb_sync_feed")} WHERE seq > $1 ORDER BY seq LIMIT $2`,
         [after, limit],
       );
+      // node-postgres hands a bigint over as a string: the cursor keeps all its digits.
       return rows.map((r): FeedEntry =>
         r.kind === "tombstone"
-          ? { cursor: r.seq, kind: "tombstone", threadId: r.thread_id }
-          : { cursor: r.seq, kind: r.kind, threadId: r.thread_id, ns: r.checkpoint_ns, checkpointId: r.checkpoint_id },
+          ? { cursor: String(r.seq), kind: "tombstone", threadId: r.thread_id }
+          : { cursor: String(r.seq), kind: r.kind, threadId: r.thread_id, ns: r.checkpoint_ns, checkpointId: r.checkpoint_id },
       );
     },
   };

@@ -13,6 +13,8 @@ export class PullEncoder {
   private readonly book = new DeltaBook();
   /** Channel versions of the checkpoints this response carries, by thread/ns/id. */
   private readonly sent = new Map<string, Record<string, string | number>>();
+  /** Checkpoints whose writes this response carries already (one feed row per write). */
+  private readonly wrote = new Set<string>();
   readonly changes: WireChange[] = [];
 
   constructor(
@@ -52,7 +54,9 @@ export class PullEncoder {
     }
     const key = JSON.stringify([entry.threadId, entry.ns, entry.checkpointId]);
     if (entry.kind === "writes") {
-      if (this.sent.has(key)) return; // the checkpoint went out in this response with its writes as they are now
+      // The checkpoint or its writes went out in this response already, with the writes as they are now.
+      if (this.sent.has(key) || this.wrote.has(key)) return;
+      this.wrote.add(key);
       const t = await this.tuple(entry.threadId, entry.ns, entry.checkpointId);
       if (t && (t.pendingWrites?.length ?? 0) > 0) {
         this.changes.push({ kind: "writes", threadId: entry.threadId, ns: entry.ns, checkpointId: entry.checkpointId, writes: await this.writes(t) });
