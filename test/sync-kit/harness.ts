@@ -22,6 +22,7 @@ export async function startPageServer(): Promise<{ url: string; origin: string; 
         "idb-checkpoint/langgraph": resolve(repo, "src/langgraph/index.ts"),
         "idb-checkpoint/sync": resolve(repo, "src/sync/index.ts"),
         "idb-checkpoint": resolve(repo, "src/index.ts"),
+        "vitest/browser": resolve(repo, "test/sync-kit/vitest-browser-stub.ts"),
       },
     },
     worker: { format: "es" },

@@ -5,6 +5,8 @@ import { openStore, type Store } from "../../src/index";
 import { IndexedDBSaver } from "../../src/langgraph/index";
 import { createSync, type SyncClient, type SyncOptions } from "../../src/sync/index";
 import { buildChatGraph, inspectChat, type ChatGraph } from "../langgraph/chat-scenario";
+import { runChat } from "../bench/chat-workload";
+import { storedBytes } from "../bench/stored-bytes";
 
 /**
  * One device of the sync e2e suites: the chat graph on IndexedDBSaver over openStore, and a
@@ -80,6 +82,35 @@ const device = {
     return (await store.saver.getTuple({ threadId: thread, ns: "" }))?.checkpointId;
   },
   deleteThread: (thread: string) => saver.deleteThread(thread),
+  /**
+   * The sync bench: the bench's 200-turn chat in a store of its own, then one sync of it to the
+   * server (push; the pull that follows brings nothing back). Bytes stored are measured before.
+   */
+  async benchPush(name: string, turns: number, url: string, token: string) {
+    const own = await openStore({ name });
+    await own.sync.enable();
+    const { figures } = await runChat(own, "plain", turns);
+    const stored = await storedBytes(name);
+    const client = createSync({ store: own, url, headers: () => ({ authorization: `Bearer ${token}` }) });
+    const t = performance.now();
+    const result = await client.syncNow();
+    const ms = performance.now() - t;
+    await own.close();
+    return { ms, pushed: result.pushed, stored: stored.total, puts: figures.puts, messages: figures.messages, clientBytes: { ...client.bytes } };
+  },
+  /** A fresh store pulling what benchPush sent. */
+  async benchPull(name: string, url: string, token: string) {
+    const own = await openStore({ name });
+    const client = createSync({ store: own, url, headers: () => ({ authorization: `Bearer ${token}` }) });
+    const t = performance.now();
+    const result = await client.syncNow();
+    const ms = performance.now() - t;
+    const stored = await storedBytes(name);
+    const latest = await new IndexedDBSaver(own).getTuple(cfg("chat-plain"));
+    await own.close();
+    const messages = (latest?.checkpoint.channel_values.messages as unknown[] | undefined)?.length ?? 0;
+    return { ms, pulled: result.pulled, stored: stored.total, messages, clientBytes: { ...client.bytes } };
+  },
   close: () => store.close(),
 };
 

@@ -8,7 +8,7 @@ import { createSyncHandler, nodeListener, postgresChangeFeed, syncVersions, type
  * bearer tokens "token-alice" and "token-bob", each allowed the threads that start with its
  * user's name. Counts the bytes it reads and writes on the wire.
  */
-export const TOKENS: Record<string, string> = { "token-alice": "alice", "token-bob": "bob" };
+export const TOKENS: Record<string, string> = { "token-alice": "alice", "token-bob": "bob", "token-chat": "chat" };
 
 export function authorize(request: Request): SyncCaller | null {
   const token = /^Bearer (\S+)$/.exec(request.headers.get("authorization") ?? "")?.[1];
@@ -21,7 +21,10 @@ export interface SyncServer {
   port: number;
   pool: pg.Pool;
   saver: PostgresSaver;
+  /** Bytes of request and response bodies. */
   bytes: { in: number; out: number };
+  /** Bytes read and written on the server's sockets: bodies, headers, chunk framing. */
+  wire(): { read: number; written: number };
   close(): Promise<void>;
   /** Closes the http server (cutting connections) and listens again on the same port. */
   restart(): Promise<void>;
@@ -53,6 +56,18 @@ export async function startSyncServer(pgUrl: string, port = 0, options: { allowO
       server.listen(p, "127.0.0.1", () => resolve((server.address() as { port: number }).port));
     });
   const actual = await listen(port);
+  const sockets = new Set<import("node:net").Socket>();
+  const done = { read: 0, written: 0 };
+  const track = () =>
+    server.on("connection", (socket) => {
+      sockets.add(socket);
+      socket.on("close", () => {
+        done.read += socket.bytesRead;
+        done.written += socket.bytesWritten;
+        sockets.delete(socket);
+      });
+    });
+  track();
   const close = () =>
     new Promise<void>((resolve) => {
       server.closeAllConnections();
@@ -64,6 +79,15 @@ export async function startSyncServer(pgUrl: string, port = 0, options: { allowO
     pool,
     saver,
     bytes,
+    wire() {
+      let read = done.read;
+      let written = done.written;
+      for (const s of sockets) {
+        read += s.bytesRead;
+        written += s.bytesWritten;
+      }
+      return { read, written };
+    },
     async close() {
       await close();
       await pool.end();
@@ -71,6 +95,7 @@ export async function startSyncServer(pgUrl: string, port = 0, options: { allowO
     async restart() {
       await close();
       await listen(actual);
+      track();
     },
   };
 }
