@@ -1,6 +1,7 @@
 import { isStoreError } from "idb-checkpoint";
 import { App } from "./app";
 import { Session } from "./session";
+import { startDemoSync } from "./sync";
 
 /** The demo's database. One per origin; every tab of the demo shares it. */
 const DB_NAME = "idb-checkpoint-demo";
@@ -70,6 +71,7 @@ async function start(): Promise<void> {
     button.addEventListener("click", () => app.showTab(button.dataset.tab as "history" | "events" | "storage"));
   }
   await app.refresh();
+  startDemoSync(session, document.querySelector(".topbar .status")!, () => app.refresh());
   document.body.dataset.ready = "true";
 }
 

@@ -32,10 +32,10 @@ export interface SyncHandlerOptions {
   maxChanges?: number;
   maxPullChanges?: number;
   /**
-   * An origin allowed to call from a page on another origin ("https://app.example"), answered
-   * to CORS preflights; absent: same-origin only (no CORS headers).
+   * Origins allowed to call from a page on another origin ("https://app.example"), answered to
+   * CORS preflights; absent: same-origin only (no CORS headers).
    */
-  allowOrigin?: string;
+  allowOrigin?: string | string[];
   /** Told about failures of the saver or feed (the response only says 503). */
   onError?(error: unknown): void;
 }
@@ -130,13 +130,15 @@ export function createSyncHandler(options: SyncHandlerOptions): (request: Reques
     }
   }
 
-  const cors: Record<string, string> = options.allowOrigin
-    ? { "access-control-allow-origin": options.allowOrigin, vary: "origin" }
-    : {};
+  const origins = options.allowOrigin === undefined ? [] : [options.allowOrigin].flat();
+  const cors = (request: Request): Record<string, string> => {
+    const origin = request.headers.get("origin");
+    return origin && origins.includes(origin) ? { "access-control-allow-origin": origin, vary: "origin" } : {};
+  };
 
   const handle = async (request: Request): Promise<Response> => {
     try {
-      if (request.method === "OPTIONS" && options.allowOrigin) {
+      if (request.method === "OPTIONS" && origins.length > 0) {
         return new Response(null, {
           status: 204,
           headers: {
@@ -164,7 +166,7 @@ export function createSyncHandler(options: SyncHandlerOptions): (request: Reques
   };
   return async (request) => {
     const response = await handle(request);
-    for (const [k, v] of Object.entries(cors)) response.headers.set(k, v);
+    for (const [k, v] of Object.entries(cors(request))) response.headers.set(k, v);
     return response;
   };
 }

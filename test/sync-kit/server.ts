@@ -30,7 +30,11 @@ export interface SyncServer {
   restart(): Promise<void>;
 }
 
-export async function startSyncServer(pgUrl: string, port = 0, options: { allowOrigin?: string } = {}): Promise<SyncServer> {
+export async function startSyncServer(
+  pgUrl: string,
+  port = 0,
+  options: { allowOrigin?: string | string[]; authorize?: (request: Request) => SyncCaller | null } = {},
+): Promise<SyncServer> {
   const pool = new pg.Pool({ connectionString: pgUrl, max: 4 });
   // A connection PostgreSQL dropped (a restart) errors on the idle pool; the next query reconnects.
   pool.on("error", () => {});
@@ -38,7 +42,7 @@ export async function startSyncServer(pgUrl: string, port = 0, options: { allowO
   await saver.setup();
   const feed = postgresChangeFeed(pool);
   await feed.setup();
-  const handler = createSyncHandler({ saver, feed, authorize, allowOrigin: options.allowOrigin });
+  const handler = createSyncHandler({ saver, feed, authorize: options.authorize ?? authorize, allowOrigin: options.allowOrigin });
   const bytes = { in: 0, out: 0 };
   const listener = nodeListener(handler);
   let server: Server;
