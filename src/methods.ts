@@ -3,7 +3,7 @@ import type { SaverSync } from "./sync/store-types.js";
 
 /** The five stores, and the saver's sync support (src/sync/ uses it; not one of the contracts). */
 type Hosted = Stores & { sync: SaverSync };
-type StoreKey = Exclude<keyof Stores, "close">;
+type StoreKey = Exclude<keyof Stores, "close" | "flush">;
 type HostedKey = StoreKey | "sync";
 type MethodsOf<K extends HostedKey> = ReadonlyArray<Extract<keyof Hosted[K], string>>;
 
