@@ -39,11 +39,16 @@ export function watchSaver(saver: BaseCheckpointSaver): ChangeFeed {
     await deleteThread(threadId);
     log.push({ kind: "tombstone", threadId });
   };
+  // Cursors carry this log's epoch: a cursor from before a restart (another log) starts over
+  // from the beginning, which is safe because applying a change twice changes nothing.
+  const epoch = Math.random().toString(36).slice(2, 10);
   return {
     async read(cursor, limit) {
-      const from = cursor === undefined ? 0 : Number.parseInt(cursor, 10);
-      if (!Number.isSafeInteger(from) || from < 0 || String(from) !== (cursor ?? "0")) throw new ProtocolError("cursor is not one this server gave");
-      return log.slice(from, from + limit).map((e, i) => ({ ...e, cursor: String(from + i + 1) }));
+      // "0": the start, as the handler answers a pull that found nothing yet.
+      const m = cursor === undefined || cursor === "0" ? undefined : /^([a-z0-9]+):(\d{1,15})$/.exec(cursor);
+      if (cursor !== undefined && cursor !== "0" && !m) throw new ProtocolError("cursor is not one this server gave");
+      const from = m && m[1] === epoch ? Number(m[2]) : 0;
+      return log.slice(from, from + limit).map((e, i) => ({ ...e, cursor: `${epoch}:${from + i + 1}` }));
     },
   };
 }
