@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { defineConfig } from "vitest/config";
 import { playwright } from "@vitest/browser-playwright";
 import { chromiumLaunchOptions } from "./test/chromium";
+import { nodeCommands } from "./test/node-commands";
 
 const root = import.meta.dirname;
 
@@ -17,6 +18,7 @@ const alias = {
   "idb-checkpoint/worker": resolve(root, "worker/index.ts"),
   "idb-checkpoint/sync": resolve(root, "src/sync/index.ts"),
   "idb-checkpoint/server": resolve(root, "src/server/index.ts"),
+  "idb-checkpoint/testing": resolve(root, "src/testing/index.ts"),
   "idb-checkpoint": resolve(root, "src/index.ts"),
 };
 
@@ -43,6 +45,7 @@ const browserProject = (name: string, include: string[], extra: Record<string, u
       screenshotFailures: false,
       provider,
       instances: browsers.map((browser) => ({ browser })),
+      commands: nodeCommands,
     },
   },
 });
@@ -78,6 +81,8 @@ export default defineConfig({
         langgraph: resolve(root, "src/langgraph/index.ts"),
         sync: resolve(root, "src/sync/index.ts"),
         server: resolve(root, "src/server/index.ts"),
+        // The Playwright kit: Node-side, its own entry, never imported by the others.
+        testing: resolve(root, "src/testing/index.ts"),
       },
       formats: ["es"],
     },

@@ -14,7 +14,7 @@ type MethodsOf<K extends HostedKey> = ReadonlyArray<Extract<keyof Hosted[K], str
  */
 export const STORE_METHODS: { readonly [K in HostedKey]: MethodsOf<K> } = {
   threads: ["save", "load", "loadLatest", "list", "delete", "deleteThread", "count", "listThreads"],
-  saver: ["put", "putWrites", "getTuple", "list", "deleteThread", "getDeltaChannelHistory"],
+  saver: ["put", "putWrites", "getTuple", "list", "deleteThread", "getDeltaChannelHistory", "batch", "copyThread", "prune", "deleteForRuns", "listThreads"],
   runs: [
     "createRun",
     "getRun",

@@ -11,6 +11,9 @@ import { createRunStore } from "./run-store.js";
 import { createBlobStore } from "./blob-store.js";
 import { createEventStore } from "./event-store.js";
 import { DEFAULT_LIMITS } from "./limits.js";
+import { createAnnouncer } from "./announce.js";
+import { measureUsage, type UsageOptions, type StoreUsage } from "./usage.js";
+import { subscribeToChanges, type ChangeListener, type SubscribeOptions } from "../src/changes/index.js";
 import { createSyncStore } from "./sync-store.js";
 import type { SaverSync } from "../src/sync/store-types.js";
 
@@ -50,6 +53,12 @@ export interface Engine extends Stores {
   readonly name: string;
   /** The saver's change log and remote writes, for createSync (idb-checkpoint/sync). */
   readonly sync: SaverSync;
+  /** This engine's id in change notices (StoreChange.local is true for its own changes). */
+  readonly changeSource: string;
+  /** Calls `listener` after each committed change, from this engine or any other of the database. */
+  subscribe(listener: ChangeListener, options?: SubscribeOptions): () => void;
+  /** Bytes stored per thread and in total, and the browser's estimate where it has one. */
+  usage(options?: UsageOptions): Promise<StoreUsage>;
 }
 
 const closedError = (name: string) =>
@@ -76,14 +85,17 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     },
   };
   const events = createEventStore(ctx, { flushMs: options.eventFlushMs });
-  const stores = {
+  // Announces each committed write on the database's channel (store.subscribe listens).
+  const announcer = createAnnouncer(options.name, { flush: () => events.flushAll() });
+  const stores = announcer.wrap({
     threads: createThreadStore(ctx),
     saver: createSaverStore(ctx),
     runs: createRunStore(ctx),
     blobs: createBlobStore(ctx),
     events,
-    sync: createSyncStore(ctx),
-  };
+  });
+  // The sync client's access to the saver; its writes are a server's, applied here.
+  const hosted = { ...stores, sync: createSyncStore(ctx) };
 
   // Calls in flight, so close() can wait for them: an app closes on pagehide or unmount without
   // awaiting its last save, and that save must still land.
@@ -103,7 +115,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     return p;
   };
   const guard = <K extends HostedKey>(key: K): Engine[K] => {
-    const target = (stores as Record<HostedKey, unknown>)[key] as Record<string, (...a: unknown[]) => Promise<unknown>>;
+    const target = (hosted as Record<HostedKey, unknown>)[key] as Record<string, (...a: unknown[]) => Promise<unknown>>;
     const out: Record<string, (...a: unknown[]) => Promise<unknown>> = {};
     for (const method of STORE_METHODS[key]) out[method] = (...args) => track(() => target[method](...args));
     return out as unknown as Engine[K];
@@ -123,6 +135,9 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
         await db.flushToDisk();
       });
     },
+    changeSource: announcer.source,
+    subscribe: (listener, subscribeOptions) => subscribeToChanges(options.name, listener, subscribeOptions, announcer.source),
+    usage: (usageOptions) => track(() => measureUsage(ctx, usageOptions)),
     close() {
       closing ??= (async () => {
         try {
@@ -131,6 +146,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
           await db.flushToDisk("closing the store").catch(() => {});
         } finally {
           events.close();
+          announcer.close();
           db.close();
         }
       })();

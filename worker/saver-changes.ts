@@ -18,14 +18,20 @@ export type LoggedChange = ["checkpoint" | "writes", string, string, string] | [
 /** Where a saver's writes come from: this device's app, or a server's copy being applied. */
 export type ChangeOrigin = "local" | "remote";
 
+/**
+ * The next free sequence number of each transaction's log: several changes in one transaction
+ * (a batch) read the last row once and number on from it, instead of each reading the same last
+ * row and writing over one another.
+ */
+const nextSeq = new WeakMap<object, Promise<number | undefined>>();
+
 /** Appends `change` to the log inside `tx` when sync is on. Additive to the write it describes. */
 export function logChange(tx: WriteTx, origin: ChangeOrigin | undefined, change: LoggedChange): void {
   if (origin === "remote") return;
   const meta = tx.objectStore("meta");
-  settled(
-    meta.openKeyCursor(prefixRange([Y, "cl"]), "prev").then((cursor) => {
-      if (!cursor) return; // sync never enabled on this database
-      return meta.put(change, logKey((cursor.key[2] as number) + 1));
-    }),
-  );
+  const previous = nextSeq.get(tx) ?? meta.openKeyCursor(prefixRange([Y, "cl"]), "prev").then((cursor) => (cursor ? (cursor.key[2] as number) + 1 : undefined));
+  // undefined: sync never enabled on this database.
+  const seq = previous.then((n) => n);
+  nextSeq.set(tx, seq.then((n) => (n === undefined ? undefined : n + 1)));
+  settled(seq.then((n) => (n === undefined ? undefined : meta.put(change, logKey(n)))));
 }
