@@ -75,6 +75,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     runs: stub("runs"),
     blobs: stub("blobs"),
     events: stub("events"),
+    memory: stub("memory"),
     close() {
       closing ??= (async () => {
         try {

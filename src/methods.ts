@@ -26,6 +26,7 @@ export const STORE_METHODS: { readonly [K in StoreKey]: MethodsOf<K> } = {
   ],
   blobs: ["save", "load", "loadLatest", "list", "delete"],
   events: ["append", "finishTurn", "getTurn", "getTurns", "getEvents", "clear"],
+  memory: ["batch", "get", "put", "delete", "search", "listNamespaces", "sweep"],
 };
 
 export type { StoreKey };

@@ -9,6 +9,7 @@ import { createSaverStore } from "./saver-store.js";
 import { createRunStore } from "./run-store.js";
 import { createBlobStore } from "./blob-store.js";
 import { createEventStore } from "./event-store.js";
+import { createMemoryStore } from "./memory/index.js";
 
 export type { Stores } from "../src/types.js";
 export * from "../src/types.js";
@@ -51,6 +52,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     now: () => Date.now(),
   };
   const events = createEventStore(ctx, { flushMs: options.eventFlushMs });
+  const memory = createMemoryStore(ctx);
   let closing: Promise<void> | undefined;
   return {
     name: options.name,
@@ -59,8 +61,10 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     runs: createRunStore(ctx),
     blobs: createBlobStore(ctx),
     events,
+    memory,
     close() {
       closing ??= (async () => {
+        memory.dispose();
         try {
           await events.flushAll();
         } finally {
