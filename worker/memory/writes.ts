@@ -141,7 +141,10 @@ export async function applyWrites(tx: WriteTx, ctx: EngineContext, counter: Coun
   // A put of the same item decides its expiry; so does a second refresh of it.
   const putIds = new Set(puts.map((p) => itemId(p.ns, p.key)));
   const refreshes = [...new Map(refresh.filter((r) => !putIds.has(itemId(r.ns, r.key))).map((r) => [itemId(r.ns, r.key), r])).values()];
-  const namespaces = [...new Map(puts.filter((p) => p.value !== undefined).map((p) => [nsId(p.ns), p.ns])).values()];
+  // Namespaces that receive an item, in the order the batch first touches them (a delete too
+  // places a namespace, as in InMemoryStore).
+  const filled = new Set(puts.filter((p) => p.value !== undefined).map((p) => nsId(p.ns)));
+  const namespaces = [...new Map(puts.filter((p) => filled.has(nsId(p.ns))).map((p) => [nsId(p.ns), p.ns])).values()];
   const [oldRows, nsRows, refreshRows, refs] = await Promise.all([
     Promise.all(puts.map((p) => meta.get(itemKey(p.ns, p.key)) as Promise<ItemRow | undefined>)),
     Promise.all(namespaces.map((ns) => meta.get(nsKey(ns)) as Promise<number | undefined>)),
