@@ -18,18 +18,18 @@ const LONE_HIGH = "\uD800";
 const LONE_LOW = "\uDC00";
 
 /** Namespaces: mostly a few ordinary ones, so items meet; hostile ones (reserved root, __proto__, lone surrogates, "*", accents) and invalid ones (empty, empty label, dot, colon, NUL) throughout. */
-const namespace = fc.oneof(
-  { weight: 10, arbitrary: fc.constantFrom(["users"], ["users", "alice"], ["users", "alice", "notes"], ["users", "bob"], ["docs"], ["docs", "v1"]) },
+const namespace: fc.Arbitrary<string[]> = fc.oneof(
+  { weight: 10, arbitrary: fc.constantFrom<string[]>(["users"], ["users", "alice"], ["users", "alice", "notes"], ["users", "bob"], ["docs"], ["docs", "v1"]) },
   {
     weight: 3,
-    arbitrary: fc.constantFrom(["__proto__"], ["__proto__", "constructor"], [`a${LONE_HIGH}`], [LONE_LOW, "x"], ["*"], ["langgraph", "x"], ["Users"], ["é"], ["e\u0301"]),
+    arbitrary: fc.constantFrom<string[]>(["__proto__"], ["__proto__", "constructor"], [`a${LONE_HIGH}`], [LONE_LOW, "x"], ["*"], ["langgraph", "x"], ["Users"], ["é"], ["e\u0301"]),
   },
-  { weight: 1, arbitrary: fc.constantFrom([], ["", "x"], ["a.b"], ["a:b"], ["x\0"]) },
+  { weight: 1, arbitrary: fc.constantFrom<string[]>([], ["", "x"], ["a.b"], ["a:b"], ["x\0"]) },
 );
-const prefix = fc.oneof(
-  { weight: 2, arbitrary: fc.constant([]) },
+const prefix: fc.Arbitrary<string[]> = fc.oneof(
+  { weight: 2, arbitrary: fc.constant<string[]>([]) },
   { weight: 6, arbitrary: namespace },
-  { weight: 1, arbitrary: fc.constantFrom(["users", "*"], ["*", "alice"], ["users", "alice", "notes", "deeper"]) },
+  { weight: 1, arbitrary: fc.constantFrom<string[]>(["users", "*"], ["*", "alice"], ["users", "alice", "notes", "deeper"]) },
 );
 const key = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom("k1", "k2", "k3") },
@@ -88,7 +88,7 @@ const single: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("delete" as const), namespace, key }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("get" as const), namespace, key }) },
   { weight: 3, arbitrary: fc.tuple(prefix, filter, page, query).map(([p, f, pg, q]): Op => ({ kind: "search", prefix: p, filter: f, ...pg, query: q })) },
-  { weight: 2, arbitrary: fc.tuple(fc.constantFrom([], ["users"], ["docs"]), page, word).map(([p, pg, q]): Op => ({ kind: "search", prefix: p, ...pg, query: q })) },
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom<string[]>([], ["users"], ["docs"]), page, word).map(([p, pg, q]): Op => ({ kind: "search", prefix: p, ...pg, query: q })) },
   {
     weight: 2,
     arbitrary: fc
