@@ -131,30 +131,42 @@ export class MemoryCache {
     if (!op.query) return candidates.slice(offset, offset + limit).map((item) => ({ item }));
     const query = op.query;
     const queryNorm = magnitude(query);
-    const scored: Array<{ item: CachedItem; score: number; at: number }> = [];
+    // Each item's best score over its fields, and where that score stood in the list of every
+    // (item, field) pair: an item's first place in a stable sort of all pairs by score.
+    const ranked: CachedItem[] = [];
     const scoreless: CachedItem[] = [];
+    const best: number[] = [];
+    const firstAt: number[] = [];
+    let at = 0;
     for (const item of candidates) {
       const fields = item.fields ?? [];
-      if (!item.vectors || fields.length === 0) {
+      const vectors = item.vectors;
+      if (!vectors || fields.length === 0) {
         scoreless.push(item);
         continue;
       }
-      const dims = item.vectors.length / fields.length;
-      item.norms ??= fields.map((_, f) => magnitude(item.vectors!.subarray(f * dims, (f + 1) * dims)));
-      for (let f = 0; f < fields.length; f++) {
-        scored.push({ item, score: cosine(query, queryNorm, item.vectors.subarray(f * dims, (f + 1) * dims), item.norms[f]), at: scored.length });
+      const dims = vectors.length / fields.length;
+      item.norms ??= fields.map((_, f) => magnitude(vectors.subarray(f * dims, (f + 1) * dims)));
+      let top = -Infinity;
+      let topAt = at;
+      for (let f = 0; f < fields.length; f++, at++) {
+        const score = cosine(query, queryNorm, vectors, f * dims, dims, item.norms[f]);
+        if (f === 0 || score > top) {
+          top = score;
+          topAt = at;
+        }
       }
+      ranked.push(item);
+      best.push(top);
+      firstAt.push(topAt);
     }
-    scored.sort((a, b) => b.score - a.score || a.at - b.at);
+    const order = topIndexes(best, firstAt, offset + limit);
     const seen = new Set<CachedItem>();
     const kept: Array<{ item: CachedItem; score?: number }> = [];
-    for (const { item, score } of scored) {
-      if (seen.has(item)) continue;
-      const ix = seen.size;
-      if (ix >= offset + limit) break;
-      seen.add(item);
-      if (ix >= offset) kept.push({ item, score });
-    }
+    order.forEach((i, ix) => {
+      seen.add(ranked[i]);
+      if (ix >= offset) kept.push({ item: ranked[i], score: best[i] });
+    });
     if (scoreless.length && kept.length < limit) {
       for (const item of scoreless.slice(0, limit - kept.length)) {
         if (!seen.has(item)) {
@@ -195,6 +207,31 @@ export class MemoryCache {
     for (const group of this.groups.values()) for (const item of group.items.values()) if (item.expiresAt !== undefined && (next === undefined || item.expiresAt < next)) next = item.expiresAt;
     return next;
   }
+}
+
+/**
+ * Indexes of the `k` best entries by score, highest first, ties by position: a stable sort of all
+ * of them, cut to k, without sorting all of them when k is small.
+ */
+function topIndexes(score: number[], at: number[], k: number): number[] {
+  const before = (i: number, j: number) => score[i] > score[j] || (score[i] === score[j] && at[i] < at[j]);
+  if (k <= 0) return [];
+  if (k > 64) {
+    const all = score.map((_, i) => i);
+    all.sort((i, j) => (before(i, j) ? -1 : before(j, i) ? 1 : 0));
+    return all.slice(0, k);
+  }
+  const top: number[] = [];
+  for (let i = 0; i < score.length; i++) {
+    if (top.length === k && !before(i, top[k - 1])) continue;
+    let p = top.length === k ? k - 1 : top.length;
+    while (p > 0 && before(i, top[p - 1])) {
+      top[p] = top[p - 1];
+      p--;
+    }
+    top[p] = i;
+  }
+  return top;
 }
 
 function conditionHolds(type: "prefix" | "suffix", path: string[], ns: string[]): boolean {

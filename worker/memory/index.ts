@@ -4,6 +4,19 @@ import { assertOps } from "./validate.js";
 import { MemoryCache, toMemoryItem, type CacheChange } from "./cache.js";
 import { applyWrites, loadCache, prepare, readCounter, readItem, sweepExpired, type PreparedPut, type Refresh } from "./writes.js";
 import type { ReadTx } from "../db.js";
+import type { Counter } from "./rows.js";
+
+function once<T>(fn: () => T): () => T {
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) {
+      value = fn();
+      done = true;
+    }
+    return value;
+  };
+}
 
 export interface MemoryStoreOptions {
   /** How often the worker removes expired items (ms). */
@@ -36,9 +49,10 @@ export function createMemoryStore(ctx: EngineContext, options: MemoryStoreOption
     return cache;
   }
 
-  async function reads(tx: ReadTx, ops: MemoryOp[], version: number, now: number, refresh: Refresh[]): Promise<MemoryResult[]> {
+  /** The batch's answers, read before its writes; the counter is read only for a search or listing. */
+  async function reads(tx: ReadTx, ops: MemoryOp[], counter: () => Promise<Counter>, now: number, refresh: Refresh[]): Promise<MemoryResult[]> {
     const needsCache = ops.some((op) => op.op === "search" || op.op === "list");
-    const c = needsCache ? await current(tx, version) : undefined;
+    const c = needsCache ? await current(tx, (await counter())[0]) : undefined;
     // Gets read their rows; all requests go out together.
     return Promise.all(
       ops.map(async (op): Promise<MemoryResult> => {
@@ -83,15 +97,17 @@ export function createMemoryStore(ctx: EngineContext, options: MemoryStoreOption
     const writes = puts.length > 0 || ops.some((op) => (op.op === "get" || op.op === "search") && op.refreshTtl);
     const now = ctx.now();
     if (!writes) {
-      return db.read(["meta", "blobs"], async (tx) => reads(tx, ops, (await readCounter(tx))[0], now, []), "reading memory");
+      return db.read(["meta", "blobs"], (tx) => reads(tx, ops, once(() => readCounter(tx)), now, []), "reading memory");
     }
     const { results, changes, version } = await db.write(
       ["meta", "blobs"],
       async (tx) => {
-        const counter = await readCounter(tx);
+        // Every request goes out before the first answer is awaited: one round trip, then the writes.
+        const counter = once(() => readCounter(tx));
+        void counter();
         const refresh: Refresh[] = [];
-        const results = await reads(tx, ops, counter[0], now, refresh);
-        const outcome = await applyWrites(tx, ctx, counter, puts, refresh, now);
+        const results = await reads(tx, ops, counter, now, refresh);
+        const outcome = await applyWrites(tx, ctx, counter(), puts, refresh, now);
         return { results, ...outcome };
       },
       "writing memory",

@@ -10,9 +10,12 @@ export function magnitude(v: ArrayLike<number>): number {
   return Math.sqrt(sum);
 }
 
-/** Cosine similarity of a query and a stored vector given both magnitudes; 0 when either is 0. */
-export function cosine(query: ArrayLike<number>, queryNorm: number, v: Float32Array, norm: number): number {
+/**
+ * Cosine similarity of a query and the stored vector at `start` (of `dims` values) given both
+ * magnitudes; 0 when either is 0.
+ */
+export function cosine(query: ArrayLike<number>, queryNorm: number, stored: Float32Array, start: number, dims: number, norm: number): number {
   let dot = 0;
-  for (let i = 0; i < v.length; i++) dot += v[i] * query[i];
+  for (let i = 0; i < dims; i++) dot += stored[start + i] * query[i];
   return queryNorm && norm ? dot / (queryNorm * norm) : 0;
 }

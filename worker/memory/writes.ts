@@ -133,9 +133,8 @@ async function dropEmpty(tx: WriteTx, touched: Map<string, string[]>, changes: C
 }
 
 /** Applies ttl refreshes, then the puts and deletes, and moves the version on if anything changed. */
-export async function applyWrites(tx: WriteTx, ctx: EngineContext, counter: Counter, puts: PreparedPut[], refresh: Refresh[], now: number): Promise<WriteOutcome> {
+export async function applyWrites(tx: WriteTx, ctx: EngineContext, counterRead: Promise<Counter>, puts: PreparedPut[], refresh: Refresh[], now: number): Promise<WriteOutcome> {
   const meta = tx.objectStore("meta");
-  let [version, nextSeq] = counter;
   const changes: CacheChange[] = [];
   let wrote = false;
   // A put of the same item decides its expiry; so does a second refresh of it.
@@ -145,13 +144,16 @@ export async function applyWrites(tx: WriteTx, ctx: EngineContext, counter: Coun
   // places a namespace, as in InMemoryStore).
   const filled = new Set(puts.filter((p) => p.value !== undefined).map((p) => nsId(p.ns)));
   const namespaces = [...new Map(puts.filter((p) => filled.has(nsId(p.ns))).map((p) => [nsId(p.ns), p.ns])).values()];
-  const [oldRows, nsRows, refreshRows, refs] = await Promise.all([
+  const [counter, oldRows, nsRows, refreshRows, refs] = await Promise.all([
+    counterRead,
     Promise.all(puts.map((p) => meta.get(itemKey(p.ns, p.key)) as Promise<ItemRow | undefined>)),
     Promise.all(namespaces.map((ns) => meta.get(nsKey(ns)) as Promise<number | undefined>)),
     Promise.all(refreshes.map((r) => meta.get(itemKey(r.ns, r.key)) as Promise<ItemRow | undefined>)),
     Promise.all(puts.map((p) => (p.encoded ? ctx.payloads.put(tx, p.encoded) : undefined))),
   ]);
 
+  const version = counter[0];
+  let nextSeq = counter[1];
   refreshes.forEach(({ ns, key }, i) => {
     const row = refreshRows[i];
     if (!row || row[6] === undefined || !isLive(row, now)) return;
