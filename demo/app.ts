@@ -4,6 +4,7 @@ import { renderChat } from "./ui/chat";
 import { h, replaceChildren } from "./ui/dom";
 import { renderHistory, renderStorage, renderTurns } from "./ui/panels";
 import { renderSidebar } from "./ui/sidebar";
+import { renderMemory } from "./ui/memory-panel";
 
 type Tab = "history" | "events" | "storage";
 
@@ -56,12 +57,14 @@ export class App {
     for (const button of this.root.tabs.querySelectorAll("button")) button.classList.toggle("active", button.dataset.tab === this.tab);
     const id = this.selected;
     if (this.tab === "storage") {
-      const [usage, estimate, persisted] = await Promise.all([
+      const [usage, estimate, persisted, notes] = await Promise.all([
         measureThreads(this.session.store.name, this.threads.map((t) => t.id)),
         navigator.storage?.estimate?.().catch(() => undefined),
         navigator.storage?.persisted?.().catch(() => false),
+        this.session.notes(),
       ]);
-      replaceChildren(this.root.panel, [renderStorage({ threads: this.threads, usage, estimate, persisted })]);
+      const titleOf = (id?: string) => this.threads.find((t) => t.id === id)?.title ?? "a deleted conversation";
+      replaceChildren(this.root.panel, [renderStorage({ threads: this.threads, usage, estimate, persisted }), renderMemory(notes, titleOf)]);
     } else if (!id) {
       replaceChildren(this.root.panel, [h("p", { class: "empty", text: "Select a conversation." })]);
     } else if (this.tab === "history") {
