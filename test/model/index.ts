@@ -18,6 +18,7 @@ export function createModel(): Omit<Stores, "memory"> {
     runs: new MemoryRuns(),
     blobs: new MemoryBlobs(),
     events: new MemoryEvents(),
+    async flush() {},
     async close() {},
   };
 }

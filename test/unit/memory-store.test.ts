@@ -4,6 +4,7 @@ import { IDBFactory } from "fake-indexeddb";
 import { afterEach, describe, expect, it } from "vitest";
 import { Database } from "../../worker/db";
 import { Payloads } from "../../worker/payload";
+import { DEFAULT_LIMITS } from "../../worker/limits";
 import { createMemoryStore, type EngineMemoryStore } from "../../worker/memory/index";
 import { IndexedDBStore } from "../../src/langgraph/index";
 import { uniqueName } from "../conformance/backend";
@@ -45,7 +46,7 @@ describe("memory store (engine, with a clock the test controls)", () => {
     const name = uniqueName("memory-unit");
     const clock = { now: 1_000_000 };
     const db = new Database({ name, indexedDB: factory });
-    const memory = createMemoryStore({ db, payloads: new Payloads(), now: () => clock.now }, { sweepMs: options.sweepMs ?? 600_000 });
+    const memory = createMemoryStore({ db, payloads: new Payloads(), now: () => clock.now, limits: DEFAULT_LIMITS }, { sweepMs: options.sweepMs ?? 600_000 });
     open.push({ db, memory });
     return { name, clock, memory, db };
   }
@@ -155,7 +156,7 @@ describe("memory store input checks", () => {
     const name = uniqueName("memory-checks");
     const db = new Database({ name, indexedDB: factory });
     await db.ready();
-    const memory = createMemoryStore({ db, payloads: new Payloads(), now: () => Date.now() });
+    const memory = createMemoryStore({ db, payloads: new Payloads(), now: () => Date.now(), limits: DEFAULT_LIMITS });
     dbs.push({ db, memory });
     return { memory, name };
   }
