@@ -59,7 +59,7 @@ export function createMemoryStore(ctx: EngineContext, options: MemoryStoreOption
         switch (op.op) {
           case "get": {
             const found = await readItem(tx, ctx, op.namespace, op.key, now);
-            if (found && op.refreshTtl) refresh.push(found.refresh);
+            if (found?.refresh && op.refreshTtl) refresh.push(found.refresh);
             return found?.item ?? null;
           }
           case "search":
@@ -94,10 +94,17 @@ export function createMemoryStore(ctx: EngineContext, options: MemoryStoreOption
   async function batch(ops: MemoryOp[]): Promise<MemoryResult[]> {
     assertOps(ops);
     const puts: PreparedPut[] = await prepare(ctx, ops);
-    const writes = puts.length > 0 || ops.some((op) => (op.op === "get" || op.op === "search") && op.refreshTtl);
     const now = ctx.now();
-    if (!writes) {
-      return db.read(["meta", "blobs"], (tx) => reads(tx, ops, once(() => readCounter(tx)), now, []), "reading memory");
+    if (puts.length === 0) {
+      // Reads only: a read transaction, and a write one after it only when an item read has a
+      // ttl to extend (it checks the row again, so a change in between is not undone).
+      const refresh: Refresh[] = [];
+      const results = await db.read(["meta", "blobs"], (tx) => reads(tx, ops, once(() => readCounter(tx)), now, refresh), "reading memory");
+      if (refresh.length > 0) {
+        const { changes, version } = await db.write(["meta", "blobs"], (tx) => applyWrites(tx, ctx, readCounter(tx), [], refresh, now), "extending ttls");
+        follow(changes, version);
+      }
+      return results;
     }
     const { results, changes, version } = await db.write(
       ["meta", "blobs"],

@@ -90,12 +90,12 @@ function toCached(ns: string[], key: string, row: ItemRow, value: Record<string,
   return item;
 }
 
-/** A live item by its row; `refresh` names it for a ttl refresh. */
-export async function readItem(tx: ReadTx, ctx: EngineContext, ns: string[], key: string, now: number): Promise<{ item: MemoryItem; refresh: Refresh } | undefined> {
+/** A live item by its row; `refresh` names it for a ttl refresh when it has a ttl. */
+export async function readItem(tx: ReadTx, ctx: EngineContext, ns: string[], key: string, now: number): Promise<{ item: MemoryItem; refresh?: Refresh } | undefined> {
   const row = (await tx.objectStore("meta").get(itemKey(ns, key))) as ItemRow | undefined;
   if (!row || !isLive(row, now)) return undefined;
   const value = await decodeValue(tx, ctx, row[3]);
-  return { item: { namespace: [...ns], key, value, createdAt: row[1], updatedAt: row[2] }, refresh: { ns, key } };
+  return { item: { namespace: [...ns], key, value, createdAt: row[1], updatedAt: row[2] }, refresh: row[6] !== undefined ? { ns, key } : undefined };
 }
 
 /** Every namespace and item, read in one transaction. */
