@@ -192,6 +192,18 @@ describe("memory store input checks", () => {
     expect(await rawRows(factory, name, "i")).toEqual([]);
   });
 
+  it("loads more items than one read page on a cold start, in namespace and creation order", async () => {
+    const { memory, name } = await start();
+    const ops = Array.from({ length: 1234 }, (_, i) => ({ op: "put" as const, namespace: ["n", `g${i % 3}`], key: `k${String(1234 - i).padStart(5, "0")}`, value: { i } }));
+    await memory.batch(ops);
+    const db = new Database({ name, indexedDB: factory });
+    const cold = createMemoryStore({ db, payloads: new Payloads(), now: () => Date.now(), limits: DEFAULT_LIMITS });
+    dbs.push({ db, memory: cold });
+    const found = (await cold.search(["n"], { limit: 2000 })).map((item) => item.value.i as number);
+    const expected = ops.map((o) => o.value.i).sort((a, b) => (a % 3) - (b % 3) || a - b);
+    expect(found).toEqual(expected);
+  });
+
   it("stores each vector as float32 bytes, not numbers, and ranks with them", async () => {
     const { memory, name } = await start();
     const vector = Float32Array.from(embedText("apple", 384));

@@ -98,21 +98,30 @@ export async function readItem(tx: ReadTx, ctx: EngineContext, ns: string[], key
   return { item: { namespace: [...ns], key, value, createdAt: row[1], updatedAt: row[2] }, refresh: row[6] !== undefined ? { ns, key } : undefined };
 }
 
-/** Every namespace and item, read in one transaction. */
+/**
+ * Items read per request when loading the cache. Each page's answer is a task of its own, so the
+ * worker keeps answering (the page's liveness pings among others) while 10,000 items load.
+ */
+const LOAD_PAGE = 500;
+
+/** Every namespace and item, read in one transaction, a page of items at a time. */
 export async function loadCache(tx: ReadTx, ctx: EngineContext, version: number): Promise<MemoryCache> {
   const meta = tx.objectStore("meta");
-  const [nsKeys, nsSeqs, keys, rows] = await Promise.all([
-    meta.getAllKeys(allNamespaces()),
-    meta.getAll(allNamespaces()),
-    meta.getAllKeys(allItems()),
-    meta.getAll(allItems()) as Promise<ItemRow[]>,
-  ]);
-  const items = await Promise.all(
-    rows.map(async (row, i) => {
-      const [, , ns, key] = keys[i] as [string, string, string[], string];
-      return toCached(ns, key, row, await decodeValue(tx, ctx, row[3]));
-    }),
-  );
+  const [nsKeys, nsSeqs] = await Promise.all([meta.getAllKeys(allNamespaces()), meta.getAll(allNamespaces())]);
+  const items: CachedItem[] = [];
+  let range = allItems();
+  for (;;) {
+    const [keys, rows] = await Promise.all([meta.getAllKeys(range, LOAD_PAGE), meta.getAll(range, LOAD_PAGE) as Promise<ItemRow[]>]);
+    const decoded = await Promise.all(
+      rows.map(async (row, i) => {
+        const [, , ns, key] = keys[i] as [string, string, string[], string];
+        return toCached(ns, key, row, await decodeValue(tx, ctx, row[3]));
+      }),
+    );
+    items.push(...decoded);
+    if (keys.length < LOAD_PAGE) break;
+    range = IDBKeyRange.bound(keys[keys.length - 1], allItems().upper, true);
+  }
   return MemoryCache.build(
     version,
     nsKeys.map((k, i) => [(k as Key)[2] as string[], nsSeqs[i] as number]),
