@@ -219,9 +219,11 @@ describe("the demo app", () => {
     await newThread(page);
     await send(page, "Remember that the dentist is on Tuesday");
     await approve(page);
-    await newThread(page);
+    const second = await newThread(page);
     await page.reload();
     await page.waitForSelector("body[data-ready=true]");
+    await page.locator(`[data-thread-id="${second}"] [data-testid=thread-title]`).click();
+    await expect.poll(() => page.getByTestId("composer").isDisabled()).toBe(false);
     await send(page, "When is the dentist?");
     await approve(page);
     expect((await agentTexts(page)).at(-1)).toBe('From your notes: "the dentist is on Tuesday".');
