@@ -1,16 +1,15 @@
-import { Annotation, END, MessagesAnnotation, START, StateGraph, type BaseCheckpointSaver, type BaseStore, type LangGraphRunnableConfig } from "@langchain/langgraph/web";
+import { Annotation, END, MessagesAnnotation, START, StateGraph, interrupt, type BaseCheckpointSaver, type BaseStore, type LangGraphRunnableConfig } from "@langchain/langgraph/web";
 import { AIMessage, ToolMessage } from "@langchain/core/messages";
+import { inNodeContext } from "idb-checkpoint/langgraph";
 import { respond } from "./responder";
 import { runTool } from "./tools";
 
 /**
- * The demo's agent: a two-node LangGraph.js graph (agent -> tools -> agent) that stops before
- * every tool run for the user's approval.
- *
- * The pause is a static breakpoint (`interruptBefore: ["tools"]`), not `interrupt()`: in a
- * browser `interrupt()` needs AsyncLocalStorage, which LangGraph.js only finds in Node. A
- * breakpoint needs nothing of the kind, and the approval's question is already in the state:
- * the pending tool call of the last AI message.
+ * The demo's agent: a two-node LangGraph.js graph (agent -> tools -> agent) whose tools node asks
+ * the user before it runs anything, with LangGraph's `interrupt()`. The node awaits first (a real
+ * app would look the tool up, or check a policy); `inNodeContext(config, ...)` is what lets
+ * `interrupt()` find its node after an await in a browser. The answer comes back through
+ * `Command({ resume: "approve" | "decline" })`.
  */
 export const AgentState = Annotation.Root({
   ...MessagesAnnotation.spec,
@@ -34,12 +33,16 @@ export function buildAgent(checkpointer: BaseCheckpointSaver, store?: BaseStore)
     .addNode("agent", (state: AgentValues) => ({ messages: [respond(state.messages, `call_${state.messages.length}`)] }))
     .addNode(APPROVAL_NODE, async (state: AgentValues, config: LangGraphRunnableConfig) => {
       const last = state.messages[state.messages.length - 1] as AIMessage;
+      const calls = last.tool_calls ?? [];
+      await Promise.resolve(calls);
+      const answer = inNodeContext(config, () => interrupt<{ tools: string[] }, Answer>({ tools: calls.map((c) => c.name) }));
+      if (answer === "decline") return { messages: calls.map(declined) };
       const messages: ToolMessage[] = [];
       const notes: string[] = [];
       // Notes live in the long-term store when there is one: a note taken in one conversation is
       // found from every other.
       const saved = config.store ? await savedNotes(config.store) : state.notes;
-      for (const call of last.tool_calls ?? []) {
+      for (const call of calls) {
         const outcome = runTool(call.name, call.args as Record<string, string>, saved.concat(notes));
         messages.push(new ToolMessage({ content: outcome.content, tool_call_id: call.id ?? "", name: call.name }));
         for (const text of outcome.notes ?? []) {
@@ -55,10 +58,13 @@ export function buildAgent(checkpointer: BaseCheckpointSaver, store?: BaseStore)
       return last.tool_calls?.length ? APPROVAL_NODE : END;
     })
     .addEdge(APPROVAL_NODE, "agent")
-    .compile({ checkpointer, store, interruptBefore: [APPROVAL_NODE] });
+    .compile({ checkpointer, store });
 }
 
 export type Agent = ReturnType<typeof buildAgent>;
+
+/** The user's answer to a pending tool call, passed as `Command({ resume })`. */
+export type Answer = "approve" | "decline";
 
 /** What the user declined, as the tool's result: the graph then continues as if the tool had run. */
 export function declined(call: { id?: string; name: string }): ToolMessage {
