@@ -111,6 +111,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     blobs: stub("blobs"),
     events: stub("events"),
     sync: stub("sync"),
+    memory: stub("memory"),
     flush() {
       return call("flush", (remote) => remote.flush());
     },

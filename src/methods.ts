@@ -31,6 +31,7 @@ export const STORE_METHODS: { readonly [K in HostedKey]: MethodsOf<K> } = {
   blobs: ["save", "load", "loadLatest", "list", "delete"],
   events: ["append", "finishTurn", "getTurn", "getTurns", "getEvents", "clear"],
   sync: ["enable", "exportChanges", "pendingCount", "trim", "put", "putWrites", "deleteThread", "has", "getMark", "setMark"],
+  memory: ["batch", "get", "put", "delete", "search", "listNamespaces", "sweep"],
 };
 
 export type { StoreKey, HostedKey };

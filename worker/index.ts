@@ -10,6 +10,7 @@ import { createSaverStore } from "./saver-store.js";
 import { createRunStore } from "./run-store.js";
 import { createBlobStore } from "./blob-store.js";
 import { createEventStore } from "./event-store.js";
+import { createMemoryStore } from "./memory/index.js";
 import { DEFAULT_LIMITS } from "./limits.js";
 import { createAnnouncer } from "./announce.js";
 import { measureUsage, type UsageOptions, type StoreUsage } from "./usage.js";
@@ -85,6 +86,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     },
   };
   const events = createEventStore(ctx, { flushMs: options.eventFlushMs });
+  const memory = createMemoryStore(ctx);
   // Announces each committed write on the database's channel (store.subscribe listens).
   const announcer = createAnnouncer(options.name, { flush: () => events.flushAll() });
   const stores = announcer.wrap({
@@ -93,6 +95,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     runs: createRunStore(ctx),
     blobs: createBlobStore(ctx),
     events,
+    memory,
   });
   // The sync client's access to the saver; its writes are a server's, applied here.
   const hosted = { ...stores, sync: createSyncStore(ctx) };
@@ -129,6 +132,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     blobs: guard("blobs"),
     events: guard("events"),
     sync: guard("sync"),
+    memory: guard("memory"),
     flush() {
       return track(async () => {
         await events.flushAll();
@@ -140,6 +144,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     usage: (usageOptions) => track(() => measureUsage(ctx, usageOptions)),
     close() {
       closing ??= (async () => {
+        memory.dispose();
         try {
           while (inFlight.size) await Promise.allSettled([...inFlight]);
           await events.flushAll();
