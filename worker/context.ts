@@ -1,5 +1,5 @@
 import type { Database } from "./db.js";
-import type { Payloads } from "./payload.js";
+import type { Payloads } from "./payload/index.js";
 
 /** What every store of one engine shares: the connection and the payload module. */
 export interface EngineContext {

@@ -1,5 +1,5 @@
 import { Database } from "./db.js";
-import { Payloads } from "./payload.js";
+import { Payloads } from "./payload/index.js";
 import type { EngineContext } from "./context.js";
 import { assertId } from "../src/validate.js";
 import { invalid } from "../src/errors.js";

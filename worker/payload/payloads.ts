@@ -1,7 +1,7 @@
 import { deflateSync, inflateSync } from "fflate";
 import { DEFLATE_DICTIONARY } from "./deflate-dictionary.js";
-import { StoreError } from "../src/errors.js";
-import { settled, type ReadTx, type WriteTx } from "./db.js";
+import { StoreError } from "../../src/errors.js";
+import { settled, type ReadTx, type WriteTx } from "../db.js";
 import { ChunkCache, LruSet } from "./chunk-cache.js";
 import { crc32, crc32Combine } from "./chunk-hash.js";
 import { chunk, type Chunk, type ChunkParams } from "./chunker.js";
@@ -16,16 +16,16 @@ import { CHUNK, MAX_CHAIN, checkEntry, integrity, readTree, releaseTree, storeTr
  *
  * Layout. A payload of up to the minimum chunk size is packed once (deflated where that pays):
  * packed into at most INLINE_MAX bytes it lives in its reference, else in one row {codec, raw,
- * crc, data}. A larger one is split into content-defined chunks (worker/chunker.ts) whose list
- * is a tree of shared nodes (worker/chunk-tree.ts); its own row is {raw, crc, level, kids}, the
+ * crc, data}. A larger one is split into content-defined chunks (chunker.ts) whose list
+ * is a tree of shared nodes (chunk-tree.ts); its own row is {raw, crc, level, kids}, the
  * top of that tree. Chunks and nodes are stored once however many payloads contain them, with reference
- * counts (worker/chunk-store.ts), so a new version of a state stores only what changed.
+ * counts (chunk-store.ts), so a new version of a state stores only what changed.
  *
  * Growing states. Appending to a state changes its last chunk, and content-defined boundaries
  * cannot help there: the end of the data is a boundary. So the worker remembers the last chunk
  * of each payload it encodes (by the chunk before it), and a new chunk that starts with most of
  * such a chunk is stored as a delta: that chunk's key, how many of its bytes to keep, and the
- * new bytes (worker/chunk-store.ts). A chat then stores each message about once, whatever the
+ * new bytes (chunk-store.ts). A chat then stores each message about once, whatever the
  * chunk size.
  *
  * What to compress. `encode` runs before the write transaction and cannot see the database, so it
@@ -447,4 +447,3 @@ function tooLarge(message: string): StoreError {
   return new StoreError("PAYLOAD_TOO_LARGE", message, { retryable: false });
 }
 
-export { crc32 };
