@@ -21,6 +21,8 @@ export interface EngineOptions {
   indexedDB?: IDBFactory;
   /** Largest state payload accepted (bytes). */
   maxPayloadBytes?: number;
+  /** Byte budget of the worker's caches of payload bytes (default 32 MiB). */
+  cacheBytes?: number;
   /** How long opening waits for other tabs to let an upgrade through before UPGRADE_BLOCKED. */
   blockedTimeoutMs?: number;
   /** Longest time an appended event may stay buffered before it is written. */
@@ -47,7 +49,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   await db.ready();
   const ctx: EngineContext = {
     db,
-    payloads: new Payloads({ maxBytes: options.maxPayloadBytes }),
+    payloads: new Payloads({ maxBytes: options.maxPayloadBytes, cacheBytes: options.cacheBytes, db }),
     now: () => Date.now(),
   };
   const events = createEventStore(ctx, { flushMs: options.eventFlushMs });
@@ -62,6 +64,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     close() {
       closing ??= (async () => {
         try {
+          ctx.payloads.close();
           await events.flushAll();
         } finally {
           db.close();

@@ -1,7 +1,9 @@
-import { deflateSync, inflateSync } from "fflate";
+import { inflateSync } from "fflate";
 import { DEFLATE_DICTIONARY } from "./deflate-dictionary.js";
 import { StoreError } from "../../src/errors.js";
-import { settled, type ReadTx, type WriteTx } from "../db.js";
+import { settled, type Database, type ReadTx, type WriteTx } from "../db.js";
+import { Compactor, type CompactorOptions } from "./compactor.js";
+import { MIN_COMPRESS_BYTES, pack, packLater } from "./pack.js";
 import { ChunkCache, LruSet } from "./chunk-cache.js";
 import { crc32, crc32Combine } from "./chunk-hash.js";
 import { chunk, type Chunk, type ChunkParams } from "./chunker.js";
@@ -85,6 +87,8 @@ export interface EncodedPayload {
   readonly row?: ChunkRow;
   /** Set for a chunked payload: the top of its tree. */
   readonly tree?: { crc: number; level: number; kids: TreeEntry[] };
+  /** Chunks written raw, to be compressed in idle time: [name, raw length]. */
+  readonly later?: Array<[name: string, raw: number]>;
 }
 
 interface ManifestRow {
@@ -100,9 +104,18 @@ export interface PayloadOptions {
   maxBytes?: number;
   /** Chunk sizes; payloads up to `avg` bytes stay one row. */
   chunks?: ChunkParams;
-  /** Budget of the worker's cache of decompressed chunks. */
+  /**
+   * Byte budget of the worker's caches of payload bytes: decoded chunks (5/8 of it), recently
+   * encoded payloads (1/4) and the last chunks of growing states (1/8).
+   */
   cacheBytes?: number;
+  /** The database compaction rewrites rows in; without it every chunk is compressed at once. */
+  db?: Database;
+  /** Idle-time compression; see worker/payload/compactor.ts. */
+  compaction?: CompactorOptions;
 }
+
+export const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
 
@@ -119,11 +132,14 @@ export const DEFAULT_CHUNKS: ChunkParams = { min: 2048, avg: 8192, max: 65536 };
 /** A delta must keep at least this much of its base, and a quarter of its own length. */
 const MIN_DELTA_KEEP = 256;
 
-/** Below this, deflate's header costs more than it saves. */
-const MIN_COMPRESS_BYTES = 64;
-
 /** How many leading bytes find a recent payload to resume chunking from. */
 const HEAD_BYTES = 4096;
+
+/**
+ * A save whose new bytes exceed this is written raw and compressed in idle time: deflating 16 KiB
+ * costs about 1 ms here, about what a second transaction costs.
+ */
+const COMPRESS_NOW_MAX = 16 * 1024;
 
 /**
  * Payloads whose stored (deflated or raw) form is at most this many bytes travel inside their
@@ -144,9 +160,11 @@ export class Payloads {
    */
   private readonly known = new LruSet(1 << 16);
   /** The last chunk of recently encoded payloads, by the name of the chunk before it. */
-  private readonly tails = new ChunkCache<TreeEntry>(4 * 1024 * 1024);
+  private readonly tails: ChunkCache<TreeEntry>;
   /** Recently encoded payloads (a copy) and their chunks, by a checksum of their first bytes. */
-  private readonly recent = new ChunkCache<{ raw: number; bytes: Uint8Array; chunks: Chunk[] }>(8 * 1024 * 1024);
+  private readonly recent: ChunkCache<{ raw: number; bytes: Uint8Array; chunks: Chunk[] }>;
+  /** Compresses in idle time what saves wrote raw; absent without a database. */
+  readonly compactor?: Compactor;
   /**
    * Writes of one transaction run one after another: counting references is read, then write,
    * and two releases of payloads sharing a chunk (stores release in parallel) would otherwise
@@ -157,7 +175,16 @@ export class Payloads {
   constructor(options: PayloadOptions = {}) {
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     this.chunkParams = options.chunks ?? DEFAULT_CHUNKS;
-    this.cache = new ChunkCache(options.cacheBytes ?? 16 * 1024 * 1024);
+    const budget = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
+    this.cache = new ChunkCache(Math.floor((budget * 5) / 8));
+    this.recent = new ChunkCache(Math.floor(budget / 4));
+    this.tails = new ChunkCache(Math.floor(budget / 8));
+    if (options.db) this.compactor = new Compactor(options.db, options.compaction);
+  }
+
+  /** Stops idle-time work; the engine calls it when it closes. */
+  close(): void {
+    this.compactor?.stop();
   }
 
   /** Throws PAYLOAD_TOO_LARGE before any work when the bytes exceed the cap. */
@@ -170,31 +197,48 @@ export class Payloads {
     if (bytes.length <= this.chunkParams.min) {
       return { size: bytes.length, row: { ...pack(bytes), raw: bytes.length, crc: crc32(bytes) } };
     }
+    this.compactor?.touch();
     let crc = 0;
     const list = this.chunkList(bytes);
     const names = new Set(list.map((c) => c.name));
     const chunks = list.map((c, i): TreeEntry => {
       const raw = c.end - c.start;
       crc = crc32Combine(crc, c.crc, raw);
-      const view = bytes.subarray(c.start, c.end);
-      const e: TreeEntry = { name: c.name, raw, crc: c.crc, level: 0, bytes: view };
-      if (this.known.has(c.name)) return e;
-      // Packed data is a copy (or deflated), so a caller reusing its buffer cannot change it.
-      const base = this.tails.get(i === 0 ? "" : list[i - 1].name);
-      if (base && base.name !== c.name && !names.has(base.name) && (base.depth ?? 0) < MAX_CHAIN) {
-        const keep = commonPrefix(base.bytes!, view);
-        if (keep >= MIN_DELTA_KEEP && keep * 4 >= raw) {
-          e.delta = { base, keep, packed: pack(view.subarray(keep)) };
-          return e;
+      return { name: c.name, raw, crc: c.crc, level: 0, bytes: bytes.subarray(c.start, c.end) };
+    });
+    // Which chunks are new (not known stored), and which of those are deltas of a recent tail.
+    const fresh: Array<{ e: TreeEntry; base?: TreeEntry; keep: number }> = [];
+    let freshBytes = 0;
+    chunks.forEach((e, i) => {
+      if (this.known.has(e.name)) return;
+      const base = this.tails.get(i === 0 ? "" : chunks[i - 1].name);
+      if (base && base.name !== e.name && !names.has(base.name) && (base.depth ?? 0) < MAX_CHAIN) {
+        const keep = commonPrefix(base.bytes!, e.bytes!);
+        if (keep >= MIN_DELTA_KEEP && keep * 4 >= e.raw) {
+          fresh.push({ e, base, keep });
+          freshBytes += e.raw - keep;
+          return;
         }
       }
-      e.packed = pack(view);
-      return e;
+      fresh.push({ e, keep: 0 });
+      freshBytes += e.raw;
     });
+    // Much new data is written raw and compressed once the worker is idle: deflate costs several
+    // raw writes. A little (a chat's new turn) is compressed now, which costs less than a
+    // compactor's second transaction over it. Packed data is a copy (or deflated), so a caller
+    // reusing its buffer cannot change what is written.
+    const later = this.compactor?.enabled === true && freshBytes > COMPRESS_NOW_MAX;
+    const packOf = later ? packLater : pack;
+    for (const { e, base, keep } of fresh) {
+      if (base) e.delta = { base, keep, packed: packOf(e.bytes!.subarray(keep)) };
+      else e.packed = packOf(e.bytes!);
+      // Kept decoded: a state is most often read back soon after it was written.
+      this.cache.set(`${e.name}/${e.crc}`, e.packed?.codec === 0 ? e.packed.data : e.bytes!.slice());
+    }
     const last = chunks[chunks.length - 1];
     const depth = last.delta ? (last.delta.base.depth ?? 0) + 1 : 0;
     this.tails.set(chunks.length === 1 ? "" : chunks[chunks.length - 2].name, { name: last.name, raw: last.raw, crc: last.crc, level: 0, bytes: last.bytes!.slice(), depth });
-    return { size: bytes.length, tree: { crc, ...buildTree(chunks) } };
+    return { size: bytes.length, tree: { crc, ...buildTree(chunks) }, later: later ? fresh.map(({ e }) => [e.name, e.raw]) : undefined };
   }
 
   /**
@@ -250,6 +294,9 @@ export class Payloads {
         );
         settled(blobs.put({ raw: encoded.size, crc, level, kids: top } satisfies ManifestRow, id));
         for (const e of entries(kids)) this.known.add(e.name);
+        // Queued before the transaction commits: the compactor waits for idle time and skips a
+        // row that is not there.
+        for (const [name, raw] of encoded.later ?? []) this.compactor?.add(name, raw);
       } else {
         throw new TypeError("not an encoded payload");
       }
@@ -259,6 +306,7 @@ export class Payloads {
 
   /** Reads only, so it needs no turn in the transaction's queue. */
   async get(tx: ReadTx, stored: PayloadRef): Promise<Uint8Array> {
+    this.compactor?.touch();
     const ref = partsOf(stored);
     if (ref.inline !== undefined) {
       if (ref.inline.length > INLINE_MAX) throw integrity("an inline payload is malformed");
@@ -274,6 +322,7 @@ export class Payloads {
 
   /** Frees the payload's storage, and each chunk and node no other payload refers to. */
   release(tx: WriteTx, stored: PayloadRef): Promise<void> {
+    this.compactor?.touch();
     const ref = partsOf(stored);
     if (ref.inline !== undefined) return Promise.resolve();
     return this.serial(tx, async () => {
@@ -356,6 +405,8 @@ export class Payloads {
     if (row!.crc !== crc) throw integrity(`payload ${payload}: chunk ${key} is not the one it lists`);
     this.cache.set(ck, bytes);
     this.known.add(nameOf(key));
+    // A raw row left by a save whose compaction never ran (the worker ended first).
+    if (row!.codec === 0 && row!.data.length >= MIN_COMPRESS_BYTES) this.compactor?.add(key, row!.data.length);
     return bytes;
   }
 
@@ -407,18 +458,6 @@ function* entries(list: TreeEntry[]): Generator<TreeEntry> {
 function newId(): string {
   const r = crypto.getRandomValues(new Uint32Array(3));
   return Array.from(r, (x) => x.toString(36).padStart(7, "0")).join("");
-}
-
-/**
- * Deflated with the preset dictionary (codec 2) when that gains at least 5%, else a copy of the
- * raw bytes. Codec 1, deflate without it, is still read.
- */
-function pack(bytes: Uint8Array): { codec: 0 | 2; data: Uint8Array } {
-  if (bytes.length >= MIN_COMPRESS_BYTES) {
-    const packed = deflateSync(bytes, { level: 6, dictionary: DEFLATE_DICTIONARY });
-    if (packed.length < bytes.length * 0.95) return { codec: 2, data: packed };
-  }
-  return { codec: 0, data: bytes.slice() };
 }
 
 /** Length of the common start of two byte arrays; four bytes at a time where both align. */
