@@ -97,6 +97,22 @@ it("measures save/load latency and throughput against raw IndexedDB and idb-keyv
   }
   printTable("save/load latency, ms (median unless p95)", rows);
 
+  // The floor of the chunked layout: a raw transaction that writes a state as the store lays out
+  // new data (8 KiB rows, each with a small count row beside it), against one raw put.
+  const floor = [];
+  for (const size of [64 * 1024, MiB]) {
+    const states = Array.from({ length: RUNS + 3 }, () => text.bytes(size));
+    const [chunked, whole] = await samplePair(
+      RUNS,
+      (i) => raw.putMany(Array.from({ length: size / 8192 }, (_, c) => [`f${size}-${i}-${c}`, { codec: 0, raw: 8192, crc: c, data: states[i].slice(c * 8192, (c + 1) * 8192) }] as [string, unknown]).flatMap((row) => [row, [`${row[0]}r`, { refs: 1, raw: 8192, crc: 0 }] as [string, unknown]])),
+      (i) => raw.put(`w${size}-${i}`, states[i].slice()),
+    );
+    const [c, w] = [chunked, whole].map(summarize);
+    results[`layoutFloor${size}`] = { chunked: c, whole: w };
+    floor.push({ size, rows: (2 * size) / 8192, "rows ms": round(c.median), "one put ms": round(w.median), ratio: ratio(c.median, w.median) });
+  }
+  printTable("raw IndexedDB: a state as 8 KiB rows plus count rows, against one put", floor);
+
   // A 1 MiB state whose last 10% changes at every save, against a raw put of 1 MiB.
   const base = text.bytes(MiB);
   const edit = () => {
