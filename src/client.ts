@@ -53,18 +53,16 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   assertOptions(options, "openStore");
   const { name, maxPayloadBytes, maxEventBytes, maxMetadataBytes, blockedTimeoutMs, eventFlushMs, onClose, durability } = options;
   const { cacheBytes } = options;
-  const url = new URL("../worker/main.ts", import.meta.url);
   let worker: Worker;
   try {
-    worker = options.worker ?? new Worker(url, { type: "module", name: `idb-checkpoint:${name}` });
+    // Written exactly so: bundlers recognise `new Worker(new URL("...", import.meta.url))` and
+    // bundle the worker; a URL made apart from it would be copied as a plain asset instead.
+    worker = options.worker ?? new Worker(new URL("../worker/main.ts", import.meta.url), { type: "module", name: `idb-checkpoint:${name}` });
   } catch (e) {
     // A sandboxed or opaque-origin page, or a CSP without worker-src, refuses the worker here.
-    throw new StoreError("WORKER_GONE", `openStore could not start its worker from ${url.href}: ${toStoreError(e).message}`, {
-      cause: e,
-      retryable: false,
-    });
+    throw new StoreError("WORKER_GONE", `openStore could not start its worker: ${toStoreError(e).message}`, { cause: e, retryable: false });
   }
-  const rpc = new Rpc<Host>(worker, { ...options, workerUrl: options.worker ? undefined : url.href });
+  const rpc = new Rpc<Host>(worker, { ...options, workerLabel: options.worker ? undefined : "idb-checkpoint's worker (worker/main)" });
   try {
     await rpc.call(
       "openStore",
@@ -110,7 +108,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
         try {
           // The worker answers close only after every call sent before it has completed and the
           // buffered events are on disk: messages arrive in order, and the engine drains.
-          if (!rpc.isGone) await rpc.call("close", (remote) => remote.close(), Math.max(options.timeoutMs ?? 30_000, 60_000));
+          // Its deadline grows with the calls it waits for; a hung worker is caught by the heartbeat.
+          const timeoutMs = options.timeoutMs ?? 30_000;
+          if (!rpc.isGone) await rpc.call("close", (remote) => remote.close(), timeoutMs * (1 + rpc.pendingCount));
         } finally {
           rpc.terminate("the store was closed", closedError());
         }

@@ -16,8 +16,8 @@ export interface RpcOptions {
   heartbeatMs?: number;
   /** A ping unanswered for this long means the worker is gone. */
   heartbeatTimeoutMs?: number;
-  /** The worker script's address, named when it fails to load. */
-  workerUrl?: string;
+  /** What to call the worker script when it fails to load. */
+  workerLabel?: string;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -51,10 +51,15 @@ export class Rpc<T> {
       this.markGone(
         message
           ? `the worker failed: ${message}`
-          : `the worker script${options.workerUrl ? ` at ${options.workerUrl}` : ""} failed to load (not served, a network error, or a syntax error). ` +
+          : `the worker script${options.workerLabel ? `, ${options.workerLabel},` : ""} failed to load (not served, a network error, or a syntax error). ` +
               "If a bundler pre-bundles idb-checkpoint (Vite's optimizeDeps), the worker file may not be served: see the README's bundler notes",
       );
     });
+  }
+
+  /** Calls sent and not yet answered. */
+  get pendingCount(): number {
+    return this.pending.size;
   }
 
   /** True once the worker is known to be dead or was terminated. */
