@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { defineConfig } from "vitest/config";
 import { playwright } from "@vitest/browser-playwright";
 import { chromiumLaunchOptions } from "./test/chromium";
+import { workerHeap } from "./test/bench/worker-heap";
 
 const root = import.meta.dirname;
 
@@ -24,6 +25,12 @@ const alias = {
  * mid-run, which reruns or drops tests.
  */
 const browserDeps = ["fflate", "comlink", "idb", "idb-keyval", "fast-check", "@langchain/langgraph/web", "@langchain/langgraph-checkpoint", "@langchain/core/runnables", "@langchain/core/singletons"];
+
+/** A browser project with commands of its own, run in Node beside Playwright. */
+const withCommands = <P extends { test: { browser: object } }>(project: P, commands: Record<string, unknown>): P => {
+  Object.assign(project.test.browser, { commands });
+  return project;
+};
 
 const browserProject = (name: string, include: string[], extra: Record<string, unknown> = {}, provider = playwright({ launchOptions: chromiumLaunchOptions() })) => ({
   resolve: { alias },
@@ -119,11 +126,15 @@ export default defineConfig({
       },
       // Benchmarks run one file at a time on a profile on disk: what users' browsers do. An
       // off-the-record context keeps IndexedDB in memory, where no write waits for the disk.
-      browserProject(
-        "bench",
-        ["test/bench/**/*.bench.test.ts"],
-        { testTimeout: 1_200_000, fileParallelism: false },
-        playwright({ launchOptions: chromiumLaunchOptions(), persistentContext: resolve(root, "node_modules/.cache/bench-profile") }),
+      withCommands(
+        browserProject(
+          "bench",
+          ["test/bench/**/*.bench.test.ts"],
+          { testTimeout: 1_200_000, fileParallelism: false },
+          playwright({ launchOptions: chromiumLaunchOptions(), persistentContext: resolve(root, "node_modules/.cache/bench-profile") }),
+        ),
+        // The worker's heap after a workload, read over the DevTools protocol.
+        { workerHeap },
       ),
     ],
   },
