@@ -1,14 +1,15 @@
-import { inflateSync } from "fflate";
-import { DEFLATE_DICTIONARY } from "./deflate-dictionary.js";
-import { StoreError } from "../../src/errors.js";
 import { settled, type Database, type ReadTx, type WriteTx } from "../db.js";
 import { Compactor, type CompactorOptions } from "./compactor.js";
-import { MIN_COMPRESS_BYTES, pack, packLater } from "./pack.js";
+import { pack, packLater } from "./pack.js";
 import { ChunkCache, LruSet } from "./chunk-cache.js";
 import { crc32, crc32Combine } from "./chunk-hash.js";
 import { chunk, type Chunk, type ChunkParams } from "./chunker.js";
 import { buildTree, type TreeEntry } from "./chunk-tree.js";
-import { CHUNK, MAX_CHAIN, checkEntry, integrity, readTree, releaseTree, storeTree, type ChunkRow, type Entry } from "./chunk-store.js";
+import { MAX_CHAIN, integrity, releaseTree, storeTree, type ChunkRow } from "./chunk-store.js";
+import { INLINE_MAX, partsOf, type PayloadRef } from "./refs.js";
+import { PayloadReader, isManifest, nameOf, tooLarge, type ManifestRow } from "./reader.js";
+
+export { INLINE_MAX, type PayloadRef };
 
 /**
  * Payload bytes: the only module that knows how state bytes are laid out in the `blobs` store.
@@ -37,48 +38,6 @@ import { CHUNK, MAX_CHAIN, checkEntry, integrity, readTree, releaseTree, storeTr
  * wrong (another tab freed the chunk), `put` compresses that chunk inside the transaction.
  */
 
-/**
- * What a store keeps in its own rows to find a payload again: [raw length, CRC-32 of the raw
- * bytes, key of the payload's row in `blobs` or the payload itself, its codec when deflated].
- * A tuple, since one sits in nearly every row a store writes. The CRC binds the reference to its
- * row: rows swapped behind the library's back are each internally consistent, and only this
- * tells them apart. A payload whose stored form is at most INLINE_MAX bytes travels in the
- * reference: a row of its own would cost a key, the row's fields, the key again here and a
- * request on every read and delete, about as much as a checkpoint's header holds.
- */
-export type PayloadRef = [size: number, crc: number, where: string | Uint8Array, codec?: 1 | 2];
-
-/** A reference taken apart; also the object form references had in the first layout. */
-interface RefParts {
-  /** Key of the payload's row in `blobs`; empty when inline. */
-  id: string;
-  size: number;
-  /** Absent in the oldest references. */
-  crc?: number;
-  inline?: Uint8Array;
-  codec?: 1 | 2;
-}
-
-/** The parts of a reference of either layout, checked: a malformed one is INTEGRITY. */
-function partsOf(ref: PayloadRef | RefParts): RefParts {
-  let parts: RefParts | undefined;
-  if (Array.isArray(ref)) {
-    const [size, crc, where, codec] = ref;
-    if (typeof crc === "number" && typeof where === "string") parts = { id: where, size, crc, codec };
-    if (typeof crc === "number" && where instanceof Uint8Array) parts = { id: "", size, crc, inline: where, codec };
-  } else if (ref && typeof ref === "object" && typeof ref.id === "string") {
-    parts = ref;
-  }
-  const ok =
-    parts !== undefined &&
-    Number.isSafeInteger(parts.size) &&
-    parts.size >= 0 &&
-    (parts.crc === undefined ? parts.inline === undefined : typeof parts.crc === "number") &&
-    (parts.inline === undefined || parts.inline instanceof Uint8Array) &&
-    (parts.codec === undefined || parts.codec === 1 || parts.codec === 2);
-  if (!ok) throw integrity("a payload reference is malformed");
-  return parts!;
-}
 
 /** A payload made ready for writing; opaque to the stores. */
 export interface EncodedPayload {
@@ -91,13 +50,6 @@ export interface EncodedPayload {
   readonly later?: Array<[name: string, raw: number]>;
 }
 
-interface ManifestRow {
-  raw: number;
-  crc: number;
-  /** Level of the entries in kids: 0 = chunks. */
-  level: number;
-  kids: Entry[];
-}
 
 export interface PayloadOptions {
   /** Largest payload accepted on write or inflated on read. */
@@ -141,14 +93,7 @@ const HEAD_BYTES = 4096;
  */
 const COMPRESS_NOW_MAX = 16 * 1024;
 
-/**
- * Payloads whose stored (deflated or raw) form is at most this many bytes travel inside their
- * reference, in the store's own row. Larger ones keep rows of their own, so that the stores'
- * rows stay small enough to scan.
- */
-export const INLINE_MAX = 1024;
 
-const isManifest = (row: unknown): row is ManifestRow => typeof row === "object" && row !== null && Array.isArray((row as ManifestRow).kids);
 
 export class Payloads {
   readonly maxBytes: number;
@@ -165,6 +110,7 @@ export class Payloads {
   private readonly recent: ChunkCache<{ raw: number; bytes: Uint8Array; chunks: Chunk[] }>;
   /** Compresses in idle time what saves wrote raw; absent without a database. */
   readonly compactor?: Compactor;
+  private readonly reader: PayloadReader;
   /**
    * Writes of one transaction run one after another: counting references is read, then write,
    * and two releases of payloads sharing a chunk (stores release in parallel) would otherwise
@@ -180,6 +126,7 @@ export class Payloads {
     this.recent = new ChunkCache(Math.floor(budget / 4));
     this.tails = new ChunkCache(Math.floor(budget / 8));
     if (options.db) this.compactor = new Compactor(options.db, options.compaction);
+    this.reader = new PayloadReader(this.maxBytes, this.cache, this.known, this.compactor);
   }
 
   /** Stops idle-time work; the engine calls it when it closes. */
@@ -260,8 +207,9 @@ export class Payloads {
       }
     }
     const list = kept.concat(chunk(bytes, this.chunkParams, kept.length > 0 ? kept[kept.length - 1].end : 0));
-    // A copy: a caller of the engine on the page may reuse its buffer.
-    this.recent.set(head, { raw: bytes.length, bytes: bytes.slice(), chunks: list });
+    // A copy: a caller of the engine on the page may reuse its buffer. Not made for a payload
+    // larger than the cache holds (a 50 MB state would be copied only to be dropped).
+    if (this.recent.fits(bytes.length)) this.recent.set(head, { raw: bytes.length, bytes: bytes.slice(), chunks: list });
     return list;
   }
 
@@ -310,14 +258,14 @@ export class Payloads {
     const ref = partsOf(stored);
     if (ref.inline !== undefined) {
       if (ref.inline.length > INLINE_MAX) throw integrity("an inline payload is malformed");
-      return this.decodeRow({ codec: ref.codec ?? 0, data: ref.inline, raw: ref.size, crc: ref.crc! }, "inline", ref.size);
+      return this.reader.decodeRow({ codec: ref.codec ?? 0, data: ref.inline, raw: ref.size, crc: ref.crc! }, "inline", ref.size);
     }
     const row = (await tx.objectStore("blobs").get(ref.id)) as ChunkRow | ManifestRow | undefined;
     if (ref.crc !== undefined && row && typeof row === "object" && row.crc !== ref.crc) {
       throw integrity(`payload ${ref.id} is not the one its reference names (checksum differs)`);
     }
-    if (isManifest(row)) return this.assemble(tx, row, ref);
-    return this.decodeRow(row, ref.id, ref.size);
+    if (isManifest(row)) return this.reader.assemble(tx, row, ref);
+    return this.reader.decodeRow(row, ref.id, ref.size);
   }
 
   /** Frees the payload's storage, and each chunk and node no other payload refers to. */
@@ -338,111 +286,6 @@ export class Payloads {
     const run = (this.queues.get(tx) ?? Promise.resolve()).then(fn, fn);
     this.queues.set(tx, run.catch(() => {}));
     return run;
-  }
-
-  private async assemble(tx: ReadTx, m: ManifestRow, ref: RefParts): Promise<Uint8Array> {
-    if (m.raw !== ref.size) throw integrity(`payload ${ref.id} has length ${m.raw}, its reference says ${ref.size}`);
-    if (m.raw > this.maxBytes) throw tooLarge(`payload ${ref.id} claims ${m.raw} bytes, over the limit of ${this.maxBytes}`);
-    if (!Number.isSafeInteger(m.level) || m.level < 0 || m.level > 32) throw integrity(`payload ${ref.id} has a malformed chunk list`);
-    let total = 0;
-    let crc = 0;
-    for (const e of m.kids) {
-      checkEntry(e, ref.id);
-      total += e[1];
-      crc = crc32Combine(crc, e[2], e[1]);
-    }
-    if (total !== m.raw || crc !== m.crc) throw integrity(`payload ${ref.id}: its chunk list does not add up`);
-    const parts = await readTree(tx, m.level, m.kids, ref.id);
-    const out = new Uint8Array(m.raw);
-    // Fetch every chunk missing from the cache at once; a repeated chunk is fetched once. Hits
-    // are held here, since filling the cache below may evict them.
-    const chunks = new Map<string, Uint8Array>();
-    const pending = new Map<string, Promise<Uint8Array>>();
-    for (const [key, raw, partCrc] of parts) {
-      const ck = `${key}/${partCrc}`;
-      if (!chunks.has(ck) && !pending.has(ck)) pending.set(ck, this.readChunk(tx, [key, raw, partCrc], ref.id, 0));
-    }
-    await Promise.all([...pending].map(async ([ck, p]) => chunks.set(ck, await p)));
-    let offset = 0;
-    crc = 0;
-    for (const [key, raw, partCrc] of parts) {
-      const bytes = chunks.get(`${key}/${partCrc}`);
-      if (!bytes || bytes.length !== raw) throw integrity(`payload ${ref.id}: chunk ${key} is missing`);
-      out.set(bytes, offset);
-      offset += raw;
-      // Each chunk's bytes were checked against partCrc when read, so the whole payload's CRC
-      // follows from the parts' CRCs.
-      crc = crc32Combine(crc, partCrc, raw);
-    }
-    if (offset !== m.raw || crc !== m.crc) throw integrity(`payload ${ref.id} fails its checksum`);
-    return out;
-  }
-
-  /**
-   * A chunk's verified bytes, from the cache or its row; a delta's base first (at most
-   * MAX_CHAIN deep, so a tampered cycle of bases ends in INTEGRITY).
-   */
-  private async readChunk(tx: ReadTx, [key, raw, crc]: Entry, payload: string, depth: number): Promise<Uint8Array> {
-    const ck = `${key}/${crc}`;
-    const hit = this.cache.get(ck);
-    if (hit) return hit;
-    const what = `${payload} chunk ${key}`;
-    const row = (await tx.objectStore("blobs").get(CHUNK + key)) as ChunkRow | undefined;
-    let bytes: Uint8Array;
-    if (row && typeof row === "object" && row.base !== undefined) {
-      const { base, keep } = row;
-      if (depth >= MAX_CHAIN) throw integrity(`payload ${what} is a chain of deltas longer than ${MAX_CHAIN}`);
-      checkEntry(base, what);
-      if (!Number.isSafeInteger(keep) || keep! <= 0 || keep! > base[1] || keep! > raw || row.raw !== raw) throw integrity(`payload ${what} is a malformed delta`);
-      const start = await this.readChunk(tx, base, payload, depth + 1);
-      bytes = new Uint8Array(raw);
-      bytes.set(start.subarray(0, keep));
-      bytes.set(this.decode(row, what, raw - keep!), keep);
-      if (crc32(bytes) !== row.crc) throw integrity(`payload ${what} fails its checksum`);
-    } else {
-      bytes = this.decodeRow(row, what, raw);
-    }
-    if (row!.crc !== crc) throw integrity(`payload ${payload}: chunk ${key} is not the one it lists`);
-    this.cache.set(ck, bytes);
-    this.known.add(nameOf(key));
-    // A raw row left by a save whose compaction never ran (the worker ended first).
-    if (row!.codec === 0 && row!.data.length >= MIN_COMPRESS_BYTES) this.compactor?.add(key, row!.data.length);
-    return bytes;
-  }
-
-  private decodeRow(row: ChunkRow | undefined, what: string, size: number): Uint8Array {
-    if (row?.raw !== size) throw integrity(`payload ${what} has length ${row?.raw}, its reference says ${size}`);
-    const bytes = this.decode(row, what, size);
-    if (crc32(bytes) !== row.crc) throw integrity(`payload ${what} fails its checksum`);
-    return bytes;
-  }
-
-  /** The row's data decoded to exactly `size` bytes (a whole row, or a delta's new bytes). */
-  private decode(row: ChunkRow | undefined, what: string, size: number): Uint8Array {
-    if (!row || typeof row !== "object" || !(row.data instanceof Uint8Array)) {
-      throw integrity(`payload ${what} is missing or malformed`);
-    }
-    if (size > this.maxBytes) throw tooLarge(`payload ${what} claims ${size} bytes, over the limit of ${this.maxBytes}`);
-    let bytes: Uint8Array;
-    if (row.codec === 0) {
-      bytes = row.data;
-    } else if (row.codec === 1 || row.codec === 2) {
-      // Deflate is kept only where it shrinks the bytes, so a stream at least as long as its raw
-      // length is not ours; refusing it bounds the inflate work of a planted bomb to ~1032x raw
-      // (fflate keeps decoding a stream past its fixed output buffer).
-      if (row.data.length >= size) throw integrity(`payload ${what} has a compressed stream longer than its bytes`);
-      // A fixed output buffer of the recorded length: a stream that inflates further is cut off
-      // there (and then fails the checksum) instead of growing memory without bound.
-      try {
-        bytes = inflateSync(row.data, { out: new Uint8Array(size), dictionary: row.codec === 2 ? DEFLATE_DICTIONARY : undefined });
-      } catch (e) {
-        throw integrity(`payload ${what} does not inflate`, e);
-      }
-    } else {
-      throw integrity(`payload ${what} has an unknown codec`);
-    }
-    if (bytes.length !== size) throw integrity(`payload ${what} fails its checksum`);
-    return bytes;
   }
 }
 
@@ -476,13 +319,5 @@ function commonPrefix(a: Uint8Array, b: Uint8Array): number {
   return i;
 }
 
-/** The content name of a chunk key (a key may carry a ~n collision suffix). */
-function nameOf(key: string): string {
-  const tilde = key.indexOf("~");
-  return tilde < 0 ? key : key.slice(0, tilde);
-}
 
-function tooLarge(message: string): StoreError {
-  return new StoreError("PAYLOAD_TOO_LARGE", message, { retryable: false });
-}
 
