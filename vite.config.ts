@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { defineConfig } from "vitest/config";
 import { playwright } from "@vitest/browser-playwright";
 import { chromiumLaunchOptions } from "./test/chromium";
+import { nodeCommands } from "./test/node-commands";
 import { workerHeap } from "./test/bench/worker-heap";
 
 const root = import.meta.dirname;
@@ -16,6 +17,7 @@ const browsers = (process.env.IDB_BROWSERS ?? "chromium").split(",").map((b) => 
 const alias = {
   "idb-checkpoint/langgraph": resolve(root, "src/langgraph/index.ts"),
   "idb-checkpoint/worker": resolve(root, "worker/index.ts"),
+  "idb-checkpoint/testing": resolve(root, "src/testing/index.ts"),
   "idb-checkpoint": resolve(root, "src/index.ts"),
 };
 
@@ -26,9 +28,9 @@ const alias = {
  */
 const browserDeps = ["fflate", "comlink", "idb", "idb-keyval", "fast-check", "@langchain/langgraph/web", "@langchain/langgraph-checkpoint", "@langchain/core/runnables", "@langchain/core/singletons"];
 
-/** A browser project with commands of its own, run in Node beside Playwright. */
-const withCommands = <P extends { test: { browser: object } }>(project: P, commands: Record<string, unknown>): P => {
-  Object.assign(project.test.browser, { commands });
+/** A browser project with commands of its own besides the shared ones, run in Node beside Playwright. */
+const withCommands = <P extends { test: { browser: { commands?: object } } }>(project: P, commands: Record<string, unknown>): P => {
+  project.test.browser.commands = { ...project.test.browser.commands, ...commands };
   return project;
 };
 
@@ -48,6 +50,7 @@ const browserProject = (name: string, include: string[], extra: Record<string, u
       screenshotFailures: false,
       provider,
       instances: browsers.map((browser) => ({ browser })),
+      commands: nodeCommands,
     },
   },
 });
@@ -81,12 +84,14 @@ export default defineConfig({
         index: resolve(root, "src/index.ts"),
         worker: resolve(root, "worker/index.ts"),
         langgraph: resolve(root, "src/langgraph/index.ts"),
+        // The Playwright kit: Node-side, its own entry, never imported by the others.
+        testing: resolve(root, "src/testing/index.ts"),
       },
       formats: ["es"],
     },
     rollupOptions: {
       // Dependencies stay imports: the app's bundler dedupes them, and Node resolves them.
-      external: [/^idb(\/.*)?$/, /^comlink/, /^fflate/, /^@langchain\//],
+      external: [/^idb(\/.*)?$/, /^comlink/, /^fflate/, /^@langchain\//, /^node:/],
     },
   },
   worker: { format: "es" },
