@@ -28,6 +28,9 @@ export async function measureUsage(ctx: EngineContext, options: UsageOptions = {
     if (!Array.isArray(wanted)) throw invalid(`threadIds must be an array of strings, got ${describe(wanted)}`);
     wanted.forEach((id, i) => assertId(id, `threadIds[${i}]`));
   }
+  // Rows a save wrote raw for idle-time compression are compressed first: usage reports what
+  // the store keeps, not what it is about to shrink.
+  await ctx.payloads.settle();
   const stores: StoreName[] = ["meta", "events", "blobs"];
   const [rows, estimate] = await Promise.all([
     ctx.db.read(stores, (tx) => Promise.all(stores.map(async (s) => {

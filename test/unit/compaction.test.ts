@@ -113,6 +113,16 @@ describe("idle-time compaction", () => {
     await expect(read).rejects.toSatisfy((e: unknown) => isStoreError(e, "INTEGRITY"));
   });
 
+  it("compresses at once what is queued when asked to settle (usage figures), without waiting for idle time", async () => {
+    const { db, payloads } = await setup(60_000);
+    const bytes = text(128 * 1024, 11);
+    const ref = await save(db, payloads, bytes);
+    expect((await chunkRows(db)).every(([, v]) => v.codec === 0)).toBe(true);
+    await payloads.settle();
+    expect((await chunkRows(db)).every(([, v]) => v.codec === 2)).toBe(true);
+    expect(same(await load(db, new Payloads(), ref), bytes)).toBe(true);
+  });
+
   it("queues raw rows it reads (left by a worker that ended first), and compacts nothing after close", async () => {
     const { db } = await setup();
     const writer = new Payloads({ db, compaction: { idleMs: 60_000 } });

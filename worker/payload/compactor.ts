@@ -73,6 +73,21 @@ export class Compactor {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /**
+   * Compresses everything queued now, without waiting for idle time: for figures of what the
+   * store keeps (usage), which would otherwise count rows that are about to shrink.
+   */
+  async flush(): Promise<void> {
+    while (this.queue.size > 0 && !this.stopped) {
+      if (this.running) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        continue;
+      }
+      await this.runBatch();
+    }
+    this.wake();
+  }
+
   stop(): void {
     this.stopped = true;
     this.queue.clear();
@@ -94,14 +109,8 @@ export class Compactor {
   private async tick(): Promise<void> {
     const quiet = Date.now() - this.lastCall;
     if (quiet < this.idleMs) return this.schedule(this.idleMs - quiet);
-    this.running = true;
-    try {
-      await this.batch();
-    } catch {
-      // Compaction is an optimization: a failed batch leaves raw rows, which stay valid.
-    } finally {
-      this.running = false;
-    }
+    if (this.running) return;
+    await this.runBatch();
     if (this.queue.size > 0) this.schedule(0);
     else this.wake();
   }
@@ -113,6 +122,17 @@ export class Compactor {
     waiters.forEach((w) => w());
   }
 
+  private async runBatch(): Promise<void> {
+    this.running = true;
+    try {
+      await this.batch();
+    } catch {
+      // Compaction is an optimization: a failed batch leaves raw rows, which stay valid.
+    } finally {
+      this.running = false;
+    }
+  }
+
   private async batch(): Promise<void> {
     const keys: string[] = [];
     let bytes = 0;
@@ -121,6 +141,7 @@ export class Compactor {
       keys.push(key);
       bytes += raw;
     }
+    if (keys.length === 0) return;
     keys.forEach((k) => this.queue.delete(k));
     const rows = await this.db.read(["blobs"], (tx) => Promise.all(keys.map((k) => tx.objectStore("blobs").get(CHUNK + k) as Promise<ChunkRow | undefined>)), "compacting");
     const packed = new Map<string, { before: ChunkRow; data: Uint8Array }>();

@@ -129,6 +129,11 @@ export class Payloads {
     this.reader = new PayloadReader(this.maxBytes, this.cache, this.known, this.compactor);
   }
 
+  /** Compresses now what saves left for idle time (before usage figures are taken). */
+  async settle(): Promise<void> {
+    await this.compactor?.flush();
+  }
+
   /** Stops idle-time work; the engine calls it when it closes. */
   close(): void {
     this.compactor?.stop();
