@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 import { playwright } from "@vitest/browser-playwright";
 import { chromiumLaunchOptions } from "./test/chromium";
 import { nodeCommands } from "./test/node-commands";
+import { workerHeap } from "./test/bench/worker-heap";
 
 const root = import.meta.dirname;
 
@@ -28,6 +29,12 @@ const alias = {
  * mid-run, which reruns or drops tests.
  */
 const browserDeps = ["fflate", "comlink", "idb", "idb-keyval", "fast-check", "@langchain/langgraph/web", "@langchain/langgraph-checkpoint", "@langchain/core/runnables", "@langchain/core/singletons"];
+
+/** A browser project with commands of its own besides the shared ones, run in Node beside Playwright. */
+const withCommands = <P extends { test: { browser: { commands?: object } } }>(project: P, commands: Record<string, unknown>): P => {
+  project.test.browser.commands = { ...project.test.browser.commands, ...commands };
+  return project;
+};
 
 const browserProject = (name: string, include: string[], extra: Record<string, unknown> = {}, provider = playwright({ launchOptions: chromiumLaunchOptions() })) => ({
   resolve: { alias },
@@ -128,11 +135,15 @@ export default defineConfig({
       },
       // Benchmarks run one file at a time on a profile on disk: what users' browsers do. An
       // off-the-record context keeps IndexedDB in memory, where no write waits for the disk.
-      browserProject(
-        "bench",
-        ["test/bench/**/*.bench.test.ts"],
-        { testTimeout: 1_200_000, fileParallelism: false },
-        playwright({ launchOptions: chromiumLaunchOptions(), persistentContext: resolve(root, "node_modules/.cache/bench-profile") }),
+      withCommands(
+        browserProject(
+          "bench",
+          ["test/bench/**/*.bench.test.ts"],
+          { testTimeout: 1_200_000, fileParallelism: false },
+          playwright({ launchOptions: chromiumLaunchOptions(), persistentContext: resolve(root, "node_modules/.cache/bench-profile") }),
+        ),
+        // The worker's heap after a workload, read over the DevTools protocol.
+        { workerHeap },
       ),
     ],
   },

@@ -26,6 +26,8 @@ export interface OpenStoreOptions extends RpcOptions {
   /** Largest state payload accepted (bytes). */
   maxPayloadBytes?: number;
   /** Largest event envelope accepted (bytes, estimated from its contents). */
+  /** Byte budget of the worker's caches of payload bytes (default 32 MiB). */
+  cacheBytes?: number;
   maxEventBytes?: number;
   /** Largest metadata object or run params accepted (bytes, estimated from its contents). */
   maxMetadataBytes?: number;
@@ -62,6 +64,7 @@ export interface Store extends Stores {
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   assertOptions(options, "openStore");
   const { name, maxPayloadBytes, maxEventBytes, maxMetadataBytes, blockedTimeoutMs, eventFlushMs, onClose, durability } = options;
+  const { cacheBytes } = options;
   let worker: Worker;
   try {
     // Written exactly so: bundlers recognise `new Worker(new URL("...", import.meta.url))` and
@@ -78,7 +81,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       "openStore",
       (remote) =>
         remote.open(
-          { name, maxPayloadBytes, maxEventBytes, maxMetadataBytes, blockedTimeoutMs, eventFlushMs, durability },
+          { name, maxPayloadBytes, maxEventBytes, maxMetadataBytes, blockedTimeoutMs, eventFlushMs, durability, cacheBytes },
           onClose ? rpc.callback((reason: "versionchange" | "closed") => onClose(reason)) : undefined,
         ),
       // Opening may legitimately wait for other tabs up to blockedTimeoutMs.

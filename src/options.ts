@@ -20,6 +20,7 @@ const NUMBERS: Record<string, number> = {
   maxMetadataBytes: 1,
   blockedTimeoutMs: 0,
   eventFlushMs: 0,
+  cacheBytes: 0,
 };
 
 /** Every option either entry accepts, with the kind of value it takes. */

@@ -1,6 +1,6 @@
 import type { EngineContext } from "./context.js";
 import { prefixRange, type ReadTx, type WriteTx } from "./db.js";
-import type { PayloadRef } from "./payload.js";
+import type { PayloadRef } from "./payload/index.js";
 import { assertBytes, assertGraphHash, assertId } from "../src/validate.js";
 import type { BlobCheckpointStore, BlobRecord, LoadedBlob } from "../src/types.js";
 

@@ -1,5 +1,5 @@
 import type { Database } from "./db.js";
-import type { Payloads } from "./payload.js";
+import type { Payloads } from "./payload/index.js";
 import type { Limits } from "./limits.js";
 import type { ChangeOrigin } from "./saver-changes.js";
 

@@ -4,7 +4,7 @@ import type { Durability } from "../src/options.js";
 
 /**
  * The database: one per store name, three object stores.
- *   blobs  - payload bytes, owned by worker/payload.ts alone
+ *   blobs  - payload bytes, owned by worker/payload/ alone
  *   meta   - every header and index row; keys are arrays whose first element names the contract
  *            and row kind (see each store file), so one range scan reads one thread, run or trace
  *   events - event rows of seed 004 turns and seed 002 runs, keyed the same way

@@ -8,7 +8,10 @@ import type { AgentEventEnvelope, EventStore, StoredTurnEvents } from "../src/ty
 /**
  * Seed 004: turn-scoped event streams. Rows:
  *   meta   ["e", "turn", threadId, turn] -> TurnRow: events written so far, finished or not
- *   events ["e", threadId, turn, n]       -> one envelope; n counts 0, 1, 2 ... per turn
+ *   events ["e", threadId, turn, n, k]    -> the envelopes n .. n+k-1 of the turn, as an array:
+ *                                          one row per flush, since a row costs far more than
+ *                                          a small envelope in it (50 tokens: 1 put, not 50)
+ *          ["e", threadId, turn, n]       -> one envelope (the first layout, still read)
  *
  * append() buffers: an agent streams many small events per turn, and one transaction per token
  * would cost far more than the events themselves. The buffer is written within `flushMs`, and
@@ -41,7 +44,7 @@ export interface EventStoreOptions {
 export const DEFAULT_EVENT_FLUSH_MS = 50;
 
 const turnKey = (thread: string, turn: number) => [E, "turn", thread, turn];
-const eventKey = (thread: string, turn: number, n: number) => [E, thread, turn, n];
+const batchKey = (thread: string, turn: number, n: number, k: number) => [E, thread, turn, n, k];
 const bufferKey = (thread: string, turn: number) => JSON.stringify([thread, turn]);
 
 const turnFinished = (thread: string, turn: number) =>
@@ -103,8 +106,10 @@ export function createEventStore(
     const row = ((await meta.get(turnKey(p.threadId, p.turn))) as TurnRow | undefined) ?? { count: 0, finished: false };
     if (row.finished) return false;
     const events = tx.objectStore("events");
-    for (let i = 0; i < p.events.length; i++) await events.put(p.events[i], eventKey(p.threadId, p.turn, row.count + i));
-    await meta.put({ count: row.count + p.events.length, finished: finish } satisfies TurnRow, turnKey(p.threadId, p.turn));
+    const writes: Promise<unknown>[] = [];
+    if (p.events.length > 0) writes.push(events.put(p.events, batchKey(p.threadId, p.turn, row.count, p.events.length)));
+    writes.push(meta.put({ count: row.count + p.events.length, finished: finish } satisfies TurnRow, turnKey(p.threadId, p.turn)));
+    await Promise.all(writes);
     return true;
   }
 
@@ -136,13 +141,21 @@ export function createEventStore(
     if (buffer.size) schedule(flushMs);
   }
 
+  /** The turn's stored envelopes in order, from rows of either layout. */
+  async function storedEvents(tx: ReadTx, thread: string, turn: number): Promise<AgentEventEnvelope[]> {
+    const events = tx.objectStore("events");
+    const range = prefixRange([E, thread, turn]);
+    const [keys, values] = await Promise.all([events.getAllKeys(range), events.getAll(range)]);
+    return keys.flatMap((key, i) => ((key as IDBValidKey[]).length === 5 ? (values[i] as AgentEventEnvelope[]) : [values[i] as AgentEventEnvelope]));
+  }
+
   async function readTurnRow(tx: ReadTx, thread: string, turn: number): Promise<TurnRow | undefined> {
     return (await tx.objectStore("meta").get(turnKey(thread, turn))) as TurnRow | undefined;
   }
 
   /** A turn as stored, with what this store still buffers for it appended. */
   async function readTurn(tx: ReadTx, thread: string, turn: number, row: TurnRow | undefined): Promise<StoredTurnEvents | undefined> {
-    const stored = row ? ((await tx.objectStore("events").getAll(prefixRange([E, thread, turn]))) as AgentEventEnvelope[]) : [];
+    const stored = row ? await storedEvents(tx, thread, turn) : [];
     const pending = buffer.get(bufferKey(thread, turn))?.events ?? [];
     if (!row && pending.length === 0) return undefined;
     return { threadId: thread, turn, events: [...stored, ...pending], finished: row?.finished ?? false };

@@ -1,5 +1,5 @@
 import { Database } from "./db.js";
-import { Payloads } from "./payload.js";
+import { Payloads } from "./payload/index.js";
 import type { EngineContext } from "./context.js";
 import { StoreError } from "../src/errors.js";
 import { assertOptions, type Durability } from "../src/options.js";
@@ -41,6 +41,8 @@ export interface EngineOptions {
   maxEventBytes?: number;
   /** Largest metadata (or run params) accepted (bytes, estimated from its contents). */
   maxMetadataBytes?: number;
+  /** Byte budget of the worker's caches of payload bytes (default 32 MiB). */
+  cacheBytes?: number;
   /** How long opening waits for other tabs to let an upgrade through before UPGRADE_BLOCKED. */
   blockedTimeoutMs?: number;
   /** Longest time an appended event may stay buffered before it is written. */
@@ -78,7 +80,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   await db.ready();
   const ctx: EngineContext = {
     db,
-    payloads: new Payloads({ maxBytes: options.maxPayloadBytes }),
+    payloads: new Payloads({ maxBytes: options.maxPayloadBytes, cacheBytes: options.cacheBytes, db }),
     now: () => Date.now(),
     limits: {
       eventBytes: options.maxEventBytes ?? DEFAULT_LIMITS.eventBytes,
@@ -147,6 +149,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
         memory.dispose();
         try {
           while (inFlight.size) await Promise.allSettled([...inFlight]);
+          ctx.payloads.close();
           await events.flushAll();
           await db.flushToDisk("closing the store").catch(() => {});
         } finally {

@@ -1,6 +1,6 @@
 import type { EngineContext } from "./context.js";
 import { prefixRange, type ReadTx, type WriteTx } from "./db.js";
-import type { PayloadRef } from "./payload.js";
+import type { PayloadRef } from "./payload/index.js";
 import { StoreError, invalid } from "../src/errors.js";
 import { assertBytes, assertCount, assertId, assertPlainData, assertPlainObject, assertStringRecord, describe } from "../src/validate.js";
 import {

@@ -1,6 +1,6 @@
 import type { Key, ReadTx } from "./db.js";
 import { prefixRange } from "./db.js";
-import type { PayloadRef, Payloads } from "./payload.js";
+import type { PayloadRef, Payloads } from "./payload/index.js";
 import type { SerializedValue, StoredSaverTuple, StoredWrite } from "../src/types.js";
 import { canonicalJson } from "../src/canonical-json.js";
 

@@ -1,6 +1,6 @@
 import type { EngineContext } from "./context.js";
 import { prefixRange, type Key, type WriteTx } from "./db.js";
-import type { PayloadRef } from "./payload.js";
+import type { PayloadRef } from "./payload/index.js";
 import {
   S,
   cpKey,

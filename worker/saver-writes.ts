@@ -1,6 +1,6 @@
 import type { EngineContext } from "./context.js";
 import type { WriteTx } from "./db.js";
-import type { EncodedPayload } from "./payload.js";
+import type { EncodedPayload } from "./payload/index.js";
 import {
   blobKey,
   cpKey,

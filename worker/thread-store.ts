@@ -1,6 +1,6 @@
 import type { EngineContext } from "./context.js";
 import { MAX_KEY, prefixRange, type ReadTx, type WriteTx } from "./db.js";
-import type { PayloadRef } from "./payload.js";
+import type { PayloadRef } from "./payload/index.js";
 import { StoreError, isStoreError } from "../src/errors.js";
 import { assertBytes, assertId, assertPlainObject } from "../src/validate.js";
 import type { LoadedThreadCheckpoint, Metadata, ThreadCheckpointMeta, ThreadCheckpointStore } from "../src/types.js";

@@ -1,6 +1,6 @@
 import type { EngineContext } from "./context.js";
 import type { StoreName } from "./db.js";
-import { blobLinks } from "./chunk-store.js";
+import { blobLinks } from "./payload/index.js";
 import { assertId, describe } from "../src/validate.js";
 import { invalid } from "../src/errors.js";
 import type { StoreUsage, ThreadUsage, UsageOptions } from "../src/usage.js";
@@ -14,7 +14,7 @@ export type { StoreUsage, ThreadUsage, UsageOptions, UsageTotal } from "../src/u
  * ["s", kind, thread, ...] and ["s", "gi", id, thread, ns] (saver), ["e", "turn", thread, ...]
  * in meta and ["e", thread, ...] in events (turns). Runs ("r") and blob traces ("b") belong to no
  * thread and count in the total only. A payload reference inside a row ([raw size, crc, key or
- * bytes, codec?]) adds its raw size, and the `blobs` rows it leads to (worker/chunk-store.ts's
+ * bytes, codec?]) adds its raw size, and the `blobs` rows it leads to (worker/payload/chunk-store.ts's
  * blobLinks), each once per thread.
  *
  * Bytes of a row are counted from its contents (byte arrays, strings, 8 per number, key names);
@@ -28,6 +28,9 @@ export async function measureUsage(ctx: EngineContext, options: UsageOptions = {
     if (!Array.isArray(wanted)) throw invalid(`threadIds must be an array of strings, got ${describe(wanted)}`);
     wanted.forEach((id, i) => assertId(id, `threadIds[${i}]`));
   }
+  // Rows a save wrote raw for idle-time compression are compressed first: usage reports what
+  // the store keeps, not what it is about to shrink.
+  await ctx.payloads.settle();
   const stores: StoreName[] = ["meta", "events", "blobs"];
   const [rows, estimate] = await Promise.all([
     ctx.db.read(stores, (tx) => Promise.all(stores.map(async (s) => {

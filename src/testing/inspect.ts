@@ -66,7 +66,8 @@ export async function listStored(page: KitPage, options: { name: string }): Prom
         else if (a === "r" && b === "cp") run(id).checkpoints++;
         else if (a === "b" && b === "tr") traces.set(id, (traces.get(id) ?? 0) + 1);
       } else if (store.name === "events") {
-        if (a === "e" && typeof b === "string") thread(b).events++;
+        // A row ["e", thread, turn, n, k] holds k envelopes (one flush); a 4-part key holds one.
+        if (a === "e" && typeof b === "string") thread(b).events += key.length === 5 && Array.isArray(value) ? value.length : 1;
         else if (a === "r" && typeof b === "string") run(b).events++;
       }
     }

@@ -25,6 +25,16 @@ export class RawIdb {
     });
   }
 
+  /** Several rows in one transaction. */
+  putMany(rows: Array<[string, unknown]>): Promise<void> {
+    const tx = this.db.transaction("kv", "readwrite");
+    for (const [key, value] of rows) tx.objectStore("kv").put(value, key);
+    return new Promise((resolve, reject) => {
+      tx.oncomplete = () => resolve();
+      tx.onerror = tx.onabort = () => reject(tx.error);
+    });
+  }
+
   get<T>(key: string): Promise<T> {
     return request(this.db.transaction("kv", "readonly").objectStore("kv").get(key)) as Promise<T>;
   }

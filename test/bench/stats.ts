@@ -102,3 +102,16 @@ export function makeText(seed = 42) {
 }
 
 export const uniqueDb = (prefix: string) => `bench-${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+
+declare module "vitest/browser" {
+  interface BrowserCommands {
+    /** test/bench/worker-heap.ts: JS heap in use of each dedicated worker, after a garbage collection. */
+    workerHeap(): Promise<Array<{ title: string; usedBytes: number; totalBytes: number }>>;
+  }
+}
+
+/** Heap in use of the page's workers whose name contains `name` (a store's worker is named after its database). */
+export async function workerHeaps(name: string): Promise<Array<{ title: string; usedMiB: number }>> {
+  const all = await commands.workerHeap();
+  return all.filter((w) => w.title.includes(name)).map((w) => ({ title: w.title, usedMiB: round(w.usedBytes / MiB, 2) }));
+}

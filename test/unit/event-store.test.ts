@@ -3,7 +3,7 @@ import "fake-indexeddb/auto";
 import { IDBFactory } from "fake-indexeddb";
 import { afterEach, describe, expect, it } from "vitest";
 import { Database, type StoreName, type WriteTx } from "../../worker/db";
-import { Payloads } from "../../worker/payload";
+import { Payloads } from "../../worker/payload/index";
 import { DEFAULT_LIMITS } from "../../worker/limits";
 import { createEventStore } from "../../worker/event-store";
 import { StoreError } from "../../src/errors";

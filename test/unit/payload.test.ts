@@ -3,9 +3,8 @@ import { describe, expect, it } from "vitest";
 import "fake-indexeddb/auto";
 import { deflateSync } from "fflate";
 import { Database } from "../../worker/db";
-import { INLINE_MAX, Payloads, type PayloadRef } from "../../worker/payload";
-import { MAX_CHAIN } from "../../worker/chunk-store";
-import { chunk } from "../../worker/chunker";
+import { INLINE_MAX, MAX_CHAIN, Payloads, type PayloadRef } from "../../worker/payload/index";
+import { chunk } from "../../worker/payload/chunker";
 import { isStoreError } from "../../src/errors";
 
 let n = 0;

@@ -1,5 +1,5 @@
-import { StoreError } from "../src/errors.js";
-import { settled, type ReadTx, type WriteTx } from "./db.js";
+import { StoreError } from "../../src/errors.js";
+import { settled, type ReadTx, type WriteTx } from "../db.js";
 import { crc32Combine } from "./chunk-hash.js";
 import { identity, type TreeEntry } from "./chunk-tree.js";
 
@@ -22,7 +22,7 @@ import { identity, type TreeEntry } from "./chunk-tree.js";
 
 export type Entry = [key: string, raw: number, crc: number];
 
-/** 0 = stored raw, 1 = deflate, 2 = deflate with the preset dictionary (worker/deflate-dictionary.ts). */
+/** 0 = stored raw, 1 = deflate, 2 = deflate with the preset dictionary (deflate-dictionary.ts). */
 export type Codec = 0 | 1 | 2;
 
 export interface ChunkRow {

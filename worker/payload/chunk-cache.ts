@@ -11,6 +11,11 @@ export class ChunkCache<V extends { length: number } | { raw: number } = Uint8Ar
 
   constructor(private readonly maxBytes: number) {}
 
+  /** Whether an entry of `size` bytes can be kept at all (a larger one is not worth copying). */
+  fits(size: number): boolean {
+    return size <= this.maxBytes;
+  }
+
   get(key: string): V | undefined {
     const hit = this.entries.get(key);
     if (hit) {

@@ -1,7 +1,7 @@
 /**
  * Checksums for chunked payloads. CRC-32 verifies bytes on every read (deflate streams are not
  * verified by fflate); a separate 64-bit hash names chunks, so two chunks that share a name but
- * not their length and CRC are told apart (see worker/payload.ts).
+ * not their length and CRC are told apart (see worker/payload/payloads.ts).
  */
 
 /** Slicing-by-4 tables: four bytes per step, several times faster than a byte at a time in V8. */

@@ -1,0 +1,328 @@
+import { settled, type Database, type ReadTx, type WriteTx } from "../db.js";
+import { Compactor, type CompactorOptions } from "./compactor.js";
+import { pack, packLater } from "./pack.js";
+import { ChunkCache, LruSet } from "./chunk-cache.js";
+import { crc32, crc32Combine } from "./chunk-hash.js";
+import { chunk, type Chunk, type ChunkParams } from "./chunker.js";
+import { buildTree, type TreeEntry } from "./chunk-tree.js";
+import { MAX_CHAIN, integrity, releaseTree, storeTree, type ChunkRow } from "./chunk-store.js";
+import { INLINE_MAX, partsOf, type PayloadRef } from "./refs.js";
+import { PayloadReader, isManifest, nameOf, tooLarge, type ManifestRow } from "./reader.js";
+
+export { INLINE_MAX, type PayloadRef };
+
+/**
+ * Payload bytes: the only module that knows how state bytes are laid out in the `blobs` store.
+ * Stores see a narrow interface: `encode` (outside any transaction: hashing and compression are
+ * CPU work that would hold a transaction open), `put` (encoded bytes in, reference out), `get`
+ * (reference in, verified bytes out) and `release`.
+ *
+ * Layout. A payload of up to the minimum chunk size is packed once (deflated where that pays):
+ * packed into at most INLINE_MAX bytes it lives in its reference, else in one row {codec, raw,
+ * crc, data}. A larger one is split into content-defined chunks (chunker.ts) whose list
+ * is a tree of shared nodes (chunk-tree.ts); its own row is {raw, crc, level, kids}, the
+ * top of that tree. Chunks and nodes are stored once however many payloads contain them, with reference
+ * counts (chunk-store.ts), so a new version of a state stores only what changed.
+ *
+ * Growing states. Appending to a state changes its last chunk, and content-defined boundaries
+ * cannot help there: the end of the data is a boundary. So the worker remembers the last chunk
+ * of each payload it encodes (by the chunk before it), and a new chunk that starts with most of
+ * such a chunk is stored as a delta: that chunk's key, how many of its bytes to keep, and the
+ * new bytes (chunk-store.ts). A chat then stores each message about once, whatever the
+ * chunk size.
+ *
+ * What to compress. `encode` runs before the write transaction and cannot see the database, so it
+ * compresses every chunk this worker does not know to be stored (an LRU of chunk names it has
+ * written or read). The alternative, a read transaction to ask which chunks exist, costs one more
+ * round trip on every save to spare compression work only when the cache is wrong. When it is
+ * wrong (another tab freed the chunk), `put` compresses that chunk inside the transaction.
+ */
+
+
+/** A payload made ready for writing; opaque to the stores. */
+export interface EncodedPayload {
+  readonly size: number;
+  /** Set for a payload stored as one row. */
+  readonly row?: ChunkRow;
+  /** Set for a chunked payload: the top of its tree. */
+  readonly tree?: { crc: number; level: number; kids: TreeEntry[] };
+  /** Chunks written raw, to be compressed in idle time: [name, raw length]. */
+  readonly later?: Array<[name: string, raw: number]>;
+}
+
+
+export interface PayloadOptions {
+  /** Largest payload accepted on write or inflated on read. */
+  maxBytes?: number;
+  /** Chunk sizes; payloads up to `avg` bytes stay one row. */
+  chunks?: ChunkParams;
+  /**
+   * Byte budget of the worker's caches of payload bytes: decoded chunks (5/8 of it), recently
+   * encoded payloads (1/4) and the last chunks of growing states (1/8).
+   */
+  cacheBytes?: number;
+  /** The database compaction rewrites rows in; without it every chunk is compressed at once. */
+  db?: Database;
+  /** Idle-time compression; see worker/payload/compactor.ts. */
+  compaction?: CompactorOptions;
+}
+
+export const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
+
+export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Chunk sizes, chosen by measurement (npm run bench). Every chunk costs rows and requests, so
+ * larger chunks make a 1 MiB save with its last 10% changed cheaper; before delta chunks the
+ * new last chunk of every version of a growing state made smaller ones store much less (200-turn
+ * chat: 2 KiB chunks 1.06 MiB of blobs, 8 KiB 1.85), and with them the size matters little.
+ * Payloads up to `min` stay one row. Changing the sizes later only costs sharing with what is
+ * already stored.
+ */
+export const DEFAULT_CHUNKS: ChunkParams = { min: 2048, avg: 8192, max: 65536 };
+
+/** A delta must keep at least this much of its base, and a quarter of its own length. */
+const MIN_DELTA_KEEP = 256;
+
+/** How many leading bytes find a recent payload to resume chunking from. */
+const HEAD_BYTES = 4096;
+
+/**
+ * A save whose new bytes exceed this is written raw and compressed in idle time: deflating 16 KiB
+ * costs about 1 ms here, about what a second transaction costs.
+ */
+const COMPRESS_NOW_MAX = 16 * 1024;
+
+
+
+export class Payloads {
+  readonly maxBytes: number;
+  readonly chunkParams: ChunkParams;
+  private readonly cache: ChunkCache;
+  /**
+   * Names of chunks and list nodes this worker wrote or read: probably stored. Encode skips
+   * compressing such chunks; put does not read ahead below such nodes.
+   */
+  private readonly known = new LruSet(1 << 16);
+  /** The last chunk of recently encoded payloads, by the name of the chunk before it. */
+  private readonly tails: ChunkCache<TreeEntry>;
+  /** Recently encoded payloads (a copy) and their chunks, by a checksum of their first bytes. */
+  private readonly recent: ChunkCache<{ raw: number; bytes: Uint8Array; chunks: Chunk[] }>;
+  /** Compresses in idle time what saves wrote raw; absent without a database. */
+  readonly compactor?: Compactor;
+  private readonly reader: PayloadReader;
+  /**
+   * Writes of one transaction run one after another: counting references is read, then write,
+   * and two releases of payloads sharing a chunk (stores release in parallel) would otherwise
+   * both read the same count.
+   */
+  private readonly queues = new WeakMap<object, Promise<unknown>>();
+
+  constructor(options: PayloadOptions = {}) {
+    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+    this.chunkParams = options.chunks ?? DEFAULT_CHUNKS;
+    const budget = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
+    this.cache = new ChunkCache(Math.floor((budget * 5) / 8));
+    this.recent = new ChunkCache(Math.floor(budget / 4));
+    this.tails = new ChunkCache(Math.floor(budget / 8));
+    if (options.db) this.compactor = new Compactor(options.db, options.compaction);
+    this.reader = new PayloadReader(this.maxBytes, this.cache, this.known, this.compactor);
+  }
+
+  /** Compresses now what saves left for idle time (before usage figures are taken). */
+  async settle(): Promise<void> {
+    await this.compactor?.flush();
+  }
+
+  /** Stops idle-time work; the engine calls it when it closes. */
+  close(): void {
+    this.compactor?.stop();
+  }
+
+  /** Throws PAYLOAD_TOO_LARGE before any work when the bytes exceed the cap. */
+  checkSize(bytes: Uint8Array): void {
+    if (bytes.length > this.maxBytes) throw tooLarge(`payload of ${bytes.length} bytes exceeds the limit of ${this.maxBytes}`);
+  }
+
+  async encode(bytes: Uint8Array): Promise<EncodedPayload> {
+    this.checkSize(bytes);
+    if (bytes.length <= this.chunkParams.min) {
+      return { size: bytes.length, row: { ...pack(bytes), raw: bytes.length, crc: crc32(bytes) } };
+    }
+    this.compactor?.touch();
+    let crc = 0;
+    const list = this.chunkList(bytes);
+    const names = new Set(list.map((c) => c.name));
+    const chunks = list.map((c, i): TreeEntry => {
+      const raw = c.end - c.start;
+      crc = crc32Combine(crc, c.crc, raw);
+      return { name: c.name, raw, crc: c.crc, level: 0, bytes: bytes.subarray(c.start, c.end) };
+    });
+    // Which chunks are new (not known stored), and which of those are deltas of a recent tail.
+    const fresh: Array<{ e: TreeEntry; base?: TreeEntry; keep: number }> = [];
+    let freshBytes = 0;
+    chunks.forEach((e, i) => {
+      if (this.known.has(e.name)) return;
+      const base = this.tails.get(i === 0 ? "" : chunks[i - 1].name);
+      if (base && base.name !== e.name && !names.has(base.name) && (base.depth ?? 0) < MAX_CHAIN) {
+        const keep = commonPrefix(base.bytes!, e.bytes!);
+        if (keep >= MIN_DELTA_KEEP && keep * 4 >= e.raw) {
+          fresh.push({ e, base, keep });
+          freshBytes += e.raw - keep;
+          return;
+        }
+      }
+      fresh.push({ e, keep: 0 });
+      freshBytes += e.raw;
+    });
+    // Much new data is written raw and compressed once the worker is idle: deflate costs several
+    // raw writes. A little (a chat's new turn) is compressed now, which costs less than a
+    // compactor's second transaction over it. Packed data is a copy (or deflated), so a caller
+    // reusing its buffer cannot change what is written.
+    const later = this.compactor?.enabled === true && freshBytes > COMPRESS_NOW_MAX;
+    const packOf = later ? packLater : pack;
+    for (const { e, base, keep } of fresh) {
+      if (base) e.delta = { base, keep, packed: packOf(e.bytes!.subarray(keep)) };
+      else e.packed = packOf(e.bytes!);
+      // Kept decoded: a state is most often read back soon after it was written.
+      this.cache.set(`${e.name}/${e.crc}`, e.packed?.codec === 0 ? e.packed.data : e.bytes!.slice());
+    }
+    const last = chunks[chunks.length - 1];
+    const depth = last.delta ? (last.delta.base.depth ?? 0) + 1 : 0;
+    this.tails.set(chunks.length === 1 ? "" : chunks[chunks.length - 2].name, { name: last.name, raw: last.raw, crc: last.crc, level: 0, bytes: last.bytes!.slice(), depth });
+    return { size: bytes.length, tree: { crc, ...buildTree(chunks) }, later: later ? fresh.map(({ e }) => [e.name, e.raw]) : undefined };
+  }
+
+  /**
+   * The chunks of `bytes`. A new version of a state mostly starts like the one before it: when a
+   * recent payload begins with the same bytes, its chunks up to the first differing byte are
+   * taken as they are (a chunk's end depends only on its own bytes; the last one, cut by the end
+   * of the data, is not), and hashing resumes there. Comparing bytes is several times cheaper
+   * than hashing them.
+   */
+  private chunkList(bytes: Uint8Array): Chunk[] {
+    const head = String(crc32(bytes, 0, Math.min(bytes.length, HEAD_BYTES)));
+    const prev = this.recent.get(head);
+    const kept: Chunk[] = [];
+    if (prev) {
+      const same = commonPrefix(prev.bytes, bytes);
+      for (const c of prev.chunks) {
+        if (c.end > same || c.end === prev.bytes.length) break;
+        kept.push(c);
+      }
+    }
+    const list = kept.concat(chunk(bytes, this.chunkParams, kept.length > 0 ? kept[kept.length - 1].end : 0));
+    // A copy: a caller of the engine on the page may reuse its buffer. Not made for a payload
+    // larger than the cache holds (a 50 MB state would be copied only to be dropped).
+    if (this.recent.fits(bytes.length)) this.recent.set(head, { raw: bytes.length, bytes: bytes.slice(), chunks: list });
+    return list;
+  }
+
+  put(tx: WriteTx, encoded: EncodedPayload): Promise<PayloadRef> {
+    return this.serial(tx, async () => {
+      if (encoded.row && encoded.row.data.length <= INLINE_MAX) {
+        const ref: PayloadRef = [encoded.size, encoded.row.crc, encoded.row.data];
+        if (encoded.row.codec !== 0) ref.push(encoded.row.codec);
+        return ref;
+      }
+      const id = newId();
+      const blobs = tx.objectStore("blobs");
+      let crc: number;
+      if (encoded.row) {
+        settled(blobs.put(encoded.row, id));
+        crc = encoded.row.crc;
+      } else if (encoded.tree) {
+        const { level, kids } = encoded.tree;
+        crc = encoded.tree.crc;
+        // A chunk not packed by encode (believed stored, or a delta whose base cannot serve) is
+        // packed here, inside the transaction: rare, and storage outlives the wait.
+        const top = await storeTree(
+          tx,
+          kids,
+          (e) => {
+            const packed = e.packed ?? pack(e.bytes!);
+            return { codec: packed.codec, raw: e.raw, crc: e.crc, data: packed.data };
+          },
+          (e) => this.known.has(e.name),
+        );
+        settled(blobs.put({ raw: encoded.size, crc, level, kids: top } satisfies ManifestRow, id));
+        for (const e of entries(kids)) this.known.add(e.name);
+        // Queued before the transaction commits: the compactor waits for idle time and skips a
+        // row that is not there.
+        for (const [name, raw] of encoded.later ?? []) this.compactor?.add(name, raw);
+      } else {
+        throw new TypeError("not an encoded payload");
+      }
+      return [encoded.size, crc, id];
+    });
+  }
+
+  /** Reads only, so it needs no turn in the transaction's queue. */
+  async get(tx: ReadTx, stored: PayloadRef): Promise<Uint8Array> {
+    this.compactor?.touch();
+    const ref = partsOf(stored);
+    if (ref.inline !== undefined) {
+      if (ref.inline.length > INLINE_MAX) throw integrity("an inline payload is malformed");
+      return this.reader.decodeRow({ codec: ref.codec ?? 0, data: ref.inline, raw: ref.size, crc: ref.crc! }, "inline", ref.size);
+    }
+    const row = (await tx.objectStore("blobs").get(ref.id)) as ChunkRow | ManifestRow | undefined;
+    if (ref.crc !== undefined && row && typeof row === "object" && row.crc !== ref.crc) {
+      throw integrity(`payload ${ref.id} is not the one its reference names (checksum differs)`);
+    }
+    if (isManifest(row)) return this.reader.assemble(tx, row, ref);
+    return this.reader.decodeRow(row, ref.id, ref.size);
+  }
+
+  /** Frees the payload's storage, and each chunk and node no other payload refers to. */
+  release(tx: WriteTx, stored: PayloadRef): Promise<void> {
+    this.compactor?.touch();
+    const ref = partsOf(stored);
+    if (ref.inline !== undefined) return Promise.resolve();
+    return this.serial(tx, async () => {
+      const blobs = tx.objectStore("blobs");
+      const row = (await blobs.get(ref.id)) as ChunkRow | ManifestRow | undefined;
+      await blobs.delete(ref.id);
+      if (!isManifest(row)) return;
+      for (const key of await releaseTree(tx, row.level, row.kids)) this.known.delete(nameOf(key));
+    });
+  }
+
+  private serial<T>(tx: object, fn: () => Promise<T>): Promise<T> {
+    const run = (this.queues.get(tx) ?? Promise.resolve()).then(fn, fn);
+    this.queues.set(tx, run.catch(() => {}));
+    return run;
+  }
+}
+
+/** Every entry of a tree, nodes and chunks. */
+function* entries(list: TreeEntry[]): Generator<TreeEntry> {
+  for (const e of list) {
+    yield e;
+    if (e.kids) yield* entries(e.kids);
+  }
+}
+
+/** 96 random bits in base 36: unique enough for row keys, half the length of a UUID. */
+function newId(): string {
+  const r = crypto.getRandomValues(new Uint32Array(3));
+  return Array.from(r, (x) => x.toString(36).padStart(7, "0")).join("");
+}
+
+/** Length of the common start of two byte arrays; four bytes at a time where both align. */
+function commonPrefix(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  if (n >= 64 && a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
+    const words = n >>> 2;
+    const wa = new Uint32Array(a.buffer, a.byteOffset, words);
+    const wb = new Uint32Array(b.buffer, b.byteOffset, words);
+    let w = 0;
+    while (w < words && wa[w] === wb[w]) w++;
+    i = w * 4;
+  }
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
+
+
