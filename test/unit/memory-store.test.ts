@@ -3,7 +3,7 @@ import "fake-indexeddb/auto";
 import { IDBFactory } from "fake-indexeddb";
 import { afterEach, describe, expect, it } from "vitest";
 import { Database } from "../../worker/db";
-import { Payloads } from "../../worker/payload";
+import { Payloads } from "../../worker/payload/index";
 import { DEFAULT_LIMITS } from "../../worker/limits";
 import { createMemoryStore, type EngineMemoryStore } from "../../worker/memory/index";
 import { IndexedDBStore } from "../../src/langgraph/index";

@@ -1,5 +1,5 @@
 import { MAX_KEY, type Key } from "../db.js";
-import type { PayloadRef } from "../payload.js";
+import type { PayloadRef } from "../payload/index.js";
 
 /**
  * Rows of the memory store, all in `meta` under keys starting with "m":

@@ -1,6 +1,6 @@
 import type { EngineContext } from "../context.js";
 import { settled, type Key, type ReadTx, type WriteTx } from "../db.js";
-import type { EncodedPayload, PayloadRef } from "../payload.js";
+import type { EncodedPayload, PayloadRef } from "../payload/index.js";
 import { StoreError } from "../../src/errors.js";
 import type { MemoryItem, MemoryOp } from "../../src/types.js";
 import { MemoryCache, type CacheChange, type CachedItem } from "./cache.js";
