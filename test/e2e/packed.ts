@@ -27,9 +27,9 @@ export function runWithStderr(cmd: string, args: string[], cwd: string): { stdou
   return { stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Everything `npm pack` reads to make the tarball, hashed: the cache key. */
+/** What the built files are made of, hashed: the cache key (the README in the tarball may be older). */
 function inputsHash(): string {
-  const files = run("git", ["ls-files", "-co", "--exclude-standard", "src", "worker", "package.json", "vite.config.ts", "tsconfig.json", "tsconfig.build.json", "README.md"], repo)
+  const files = run("git", ["ls-files", "-co", "--exclude-standard", "src", "worker", "package.json", "vite.config.ts", "tsconfig.json", "tsconfig.build.json"], repo)
     .split("\n")
     .filter((f) => f && existsSync(join(repo, f)))
     .sort();
