@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { defineConfig } from "vitest/config";
 import { playwright } from "@vitest/browser-playwright";
 import { chromiumLaunchOptions } from "./test/chromium";
+import { nodeCommands } from "./test/node-commands";
 
 const root = import.meta.dirname;
 
@@ -15,6 +16,7 @@ const browsers = (process.env.IDB_BROWSERS ?? "chromium").split(",").map((b) => 
 const alias = {
   "idb-checkpoint/langgraph": resolve(root, "src/langgraph/index.ts"),
   "idb-checkpoint/worker": resolve(root, "worker/index.ts"),
+  "idb-checkpoint/testing": resolve(root, "src/testing/index.ts"),
   "idb-checkpoint": resolve(root, "src/index.ts"),
 };
 
@@ -41,6 +43,7 @@ const browserProject = (name: string, include: string[], extra: Record<string, u
       screenshotFailures: false,
       provider,
       instances: browsers.map((browser) => ({ browser })),
+      commands: nodeCommands,
     },
   },
 });
@@ -74,12 +77,14 @@ export default defineConfig({
         index: resolve(root, "src/index.ts"),
         worker: resolve(root, "worker/index.ts"),
         langgraph: resolve(root, "src/langgraph/index.ts"),
+        // The Playwright kit: Node-side, its own entry, never imported by the others.
+        testing: resolve(root, "src/testing/index.ts"),
       },
       formats: ["es"],
     },
     rollupOptions: {
       // Dependencies stay imports: the app's bundler dedupes them, and Node resolves them.
-      external: [/^idb(\/.*)?$/, /^comlink/, /^fflate/, /^@langchain\//],
+      external: [/^idb(\/.*)?$/, /^comlink/, /^fflate/, /^@langchain\//, /^node:/],
     },
   },
   worker: {

@@ -21,7 +21,7 @@ beforeAll(() => {
   project = mkdtempSync(join(tmpdir(), "idb-checkpoint-consumer-"));
   unpackInto(project);
   // The runtime dependencies, the optional peer and the tools, linked from this checkout.
-  linkDeps(project, ["idb", "comlink", "fflate", "fake-indexeddb", "@langchain", "vite", "typescript"]);
+  linkDeps(project, ["idb", "comlink", "fflate", "fake-indexeddb", "@langchain", "vite", "typescript", "@types", "undici-types", "playwright", "playwright-core"]);
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", type: "module", private: true }));
 }, 300_000);
 
@@ -58,7 +58,7 @@ describe("the packed package", () => {
     it(`resolves the types of every entry under ${moduleResolution} resolution`, () => {
       const pkg = JSON.parse(readFileSync(join(project, "node_modules/idb-checkpoint/package.json"), "utf8"));
       const typed = Object.entries(pkg.exports as Record<string, string | Record<string, string>>).filter(([, e]) => typeof e === "object" && e.types);
-      expect(typed.map(([k]) => k)).toEqual([".", "./worker", "./langgraph"]);
+      expect(typed.map(([k]) => k)).toEqual([".", "./worker", "./langgraph", "./testing"]);
       const dir = join(project, `types-${moduleResolution}`);
       mkdirSync(dir, { recursive: true });
       const lines = typed.map(([sub], i) => `import * as entry${i} from "${join("idb-checkpoint", sub)}";\nexport const notAny${i}: IsAny<typeof entry${i}> = false;`);
@@ -129,6 +129,16 @@ describe("the packed package", () => {
       console.log(JSON.stringify([typeof page.openStore, typeof page.StoreError, typeof lg.IndexedDBSaver]));
     `);
     expect(JSON.parse(out)).toEqual(["function", "function", "function"]);
+  });
+
+  it("imports the Playwright kit, idb-checkpoint/testing, in plain Node", () => {
+    const out = node(`
+      const kit = await import("idb-checkpoint/testing");
+      let code;
+      try { kit.checkExport({ format: "something else" }); } catch (e) { code = e.code; }
+      console.log(JSON.stringify([typeof kit.exportStore, typeof kit.importStore, typeof kit.flushEvents, code]));
+    `);
+    expect(JSON.parse(out)).toEqual(["function", "function", "function", "INVALID_ARGUMENT"]);
   });
 
   it("bundles the worker as its own file next to the page entry", () => {
