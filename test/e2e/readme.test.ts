@@ -48,7 +48,7 @@ describe("README.md", () => {
   it("every ```ts block compiles against the packed package, strict", () => {
     project = mkdtempSync(join(tmpdir(), "idb-checkpoint-readme-"));
     unpackInto(project);
-    linkDeps(project, ["idb", "comlink", "fflate", "fake-indexeddb", "@langchain", "vite", "typescript", "@types", "undici-types"]);
+    linkDeps(project, ["idb", "comlink", "fflate", "fake-indexeddb", "@langchain", "vite", "typescript", "@types", "undici-types", "playwright", "playwright-core"]);
     writeFileSync(join(project, "package.json"), JSON.stringify({ name: "readme", type: "module", private: true }));
     const files = blocks.map((b) => `readme-line-${b.line}.ts`);
     // Each block is a module of its own (top-level await, no names shared between blocks).
