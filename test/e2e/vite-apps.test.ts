@@ -16,16 +16,13 @@ import { cacheRoot, packedTarball, repo, run } from "./packed";
  */
 const devDeps = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")).devDependencies as Record<string, string>;
 
-/** The README's Vite 7 configuration, word for word (the README test compiles the same text). */
-const VITE_7_CONFIG = `import { defineConfig } from "vite";
-
-export default defineConfig({
-  optimizeDeps: {
-    exclude: ["idb-checkpoint"],
-    include: ["@langchain/langgraph-checkpoint"],
-  },
-});
-`;
+/** The README's Vite 7 configuration, taken from the README itself so the two cannot differ. */
+const VITE_7_CONFIG = (() => {
+  const readme = readFileSync(join(repo, "README.md"), "utf8");
+  const block = /```ts\n(\/\/ vite\.config\.ts for Vite 7[\s\S]*?)```/.exec(readme);
+  if (!block) throw new Error("README.md has no ts block starting with // vite.config.ts for Vite 7");
+  return block[1];
+})();
 
 const MAIN = `import { openStore } from "idb-checkpoint";
 import { IndexedDBSaver } from "idb-checkpoint/langgraph";
