@@ -1,8 +1,8 @@
 import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
-import type { StateSnapshot } from "@langchain/langgraph/web";
+import { Command, type StateSnapshot } from "@langchain/langgraph/web";
 import { isStoreError, isThreadBusy, openStore, withThreadLock, type Store, type StoredTurnEvents } from "idb-checkpoint";
 import { IndexedDBSaver } from "idb-checkpoint/langgraph";
-import { APPROVAL_NODE, buildAgent, declined, type Agent, type AgentValues } from "./agent";
+import { APPROVAL_NODE, buildAgent, type Agent, type AgentValues, type Answer } from "./agent";
 
 /**
  * Everything the demo keeps, kept by the library: the agent's checkpoints through
@@ -142,20 +142,19 @@ export class Session {
     await this.exclusive(id, onWait, async () => {
       const { pending, checkpointId } = await this.view(id);
       if (!pending || checkpointId !== atCheckpoint) return;
-      await this.runTurn(id, { type: "approved", tool: pending.name }, null);
+      await this.runTurn(id, { type: "approved", tool: pending.name }, new Command({ resume: "approve" satisfies Answer }));
       outcome = "done";
     });
     return outcome;
   }
 
-  /** Declining answers the tool call with a refusal as if the tool had run, then lets the agent reply. */
+  /** Declining answers the tool call with a refusal instead of running it, then lets the agent reply. */
   async decline(id: string, atCheckpoint: string | undefined, onWait?: () => void): Promise<"done" | "stale"> {
     let outcome: "done" | "stale" = "stale";
     await this.exclusive(id, onWait, async () => {
       const { pending, checkpointId } = await this.view(id);
       if (!pending || checkpointId !== atCheckpoint) return;
-      await this.agent.updateState(config(id), { messages: [declined(pending)] }, APPROVAL_NODE);
-      await this.runTurn(id, { type: "declined", tool: pending.name }, null);
+      await this.runTurn(id, { type: "declined", tool: pending.name }, new Command({ resume: "decline" satisfies Answer }));
       outcome = "done";
     });
     return outcome;
@@ -181,7 +180,7 @@ export class Session {
    * One graph run is one turn of events: what started it, each step, tool call and result, and
    * how it ended. finishTurn makes the turn durable before the UI reports it done.
    */
-  private async runTurn(id: string, start: Record<string, unknown>, input: AgentValues | { messages: BaseMessage[] } | null): Promise<void> {
+  private async runTurn(id: string, start: Record<string, unknown>, input: Parameters<Agent["stream"]>[0]): Promise<void> {
     const turn = await this.nextTurn(id);
     const log = (event: Record<string, unknown>) => this.store.events.append(id, turn, { ...event, at: Date.now() });
     await log(start);
