@@ -58,7 +58,7 @@ describe("the packed package", () => {
     it(`resolves the types of every entry under ${moduleResolution} resolution`, () => {
       const pkg = JSON.parse(readFileSync(join(project, "node_modules/idb-checkpoint/package.json"), "utf8"));
       const typed = Object.entries(pkg.exports as Record<string, string | Record<string, string>>).filter(([, e]) => typeof e === "object" && e.types);
-      expect(typed.map(([k]) => k)).toEqual([".", "./worker", "./langgraph", "./testing"]);
+      expect(typed.map(([k]) => k)).toEqual([".", "./worker", "./langgraph", "./sync", "./server", "./testing"]);
       const dir = join(project, `types-${moduleResolution}`);
       mkdirSync(dir, { recursive: true });
       const lines = typed.map(([sub], i) => `import * as entry${i} from "${join("idb-checkpoint", sub)}";\nexport const notAny${i}: IsAny<typeof entry${i}> = false;`);
@@ -83,10 +83,11 @@ describe("the packed package", () => {
         ].join("\n"),
       );
       const module = moduleResolution === "node16" ? "node16" : "esnext";
+      // Node's types as a project with a server would have them: the server entry speaks node:http.
       writeFileSync(
         join(dir, "tsconfig.json"),
         JSON.stringify({
-          compilerOptions: { target: "es2022", module, moduleResolution, lib: ["es2022", "dom"], strict: true, noEmit: true, skipLibCheck: false, types: [] },
+          compilerOptions: { target: "es2022", module, moduleResolution, lib: ["es2022", "dom"], strict: true, noEmit: true, skipLibCheck: false, types: ["node"] },
           files: ["entries.ts"],
         }),
       );
