@@ -69,7 +69,7 @@ const keepWorkerUrlVisible = {
   apply: "build" as const,
   generateBundle(_: unknown, bundle: Record<string, { type: string; code?: string }>) {
     for (const chunk of Object.values(bundle)) {
-      if (chunk.type === "chunk" && chunk.code) chunk.code = chunk.code.replace(/new URL\(\s*\/\* @vite-ignore \*\/\s*"\/(assets\/[^"]+)"/g, 'new URL("./$1"');
+      if (chunk.type === "chunk" && chunk.code) chunk.code = chunk.code.replace(/new URL\(\s*\/\* @vite-ignore \*\/\s*"\/([^"]+)"/g, 'new URL("./$1"');
     }
   },
 };
@@ -98,7 +98,12 @@ export default defineConfig({
       external: [/^idb(\/.*)?$/, /^comlink/, /^fflate/, /^@langchain\//, /^node:/],
     },
   },
-  worker: { format: "es" },
+  worker: {
+    format: "es",
+    // One self-contained file (Comlink, idb and fflate inside) under a fixed name: the page entry
+    // starts it, and apps with a strict CSP start it themselves from the `worker-script.js` export.
+    rollupOptions: { output: { entryFileNames: "worker-script.js" } },
+  },
   test: {
     projects: [
       {

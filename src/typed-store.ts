@@ -1,4 +1,5 @@
 import type { Codec } from "./codec.js";
+import type { JsonCodec } from "./json-codec.js";
 import { StoreError, invalid } from "./errors.js";
 import { assertGraphHash, assertId, isPlainObject } from "./validate.js";
 import type { BlobCheckpointStore, LoadedBlob } from "./types.js";
@@ -15,11 +16,20 @@ export interface TypedCheckpoint<S> {
  * written by a different graph (the hash differs) rejects with GRAPH_MISMATCH and is never
  * decoded: state of another graph's shape would be read as if it fitted this one.
  */
-export class TypedCheckpointStore<S> {
+export class TypedCheckpointStore<S = unknown> {
+  private readonly codec: Codec<TypedCheckpoint<S>>;
+
+  /**
+   * S comes from the codec, or from the type argument: `new TypedCheckpointStore<Chat>(blobs,
+   * jsonCodec())`. A bare `jsonCodec()` cannot name S itself (TypeScript infers its type argument
+   * as `unknown`), so it is taken as it is and S stays `unknown`.
+   */
   constructor(
     private readonly blobs: BlobCheckpointStore,
-    private readonly codec: Codec<TypedCheckpoint<S>>,
-  ) {}
+    codec: Codec<TypedCheckpoint<S>> | JsonCodec,
+  ) {
+    this.codec = codec as Codec<TypedCheckpoint<S>>;
+  }
 
   /** Saves the checkpoint under its id, in the trace, stamped with the graph's hash. */
   async saveWithTrace(traceId: string, checkpoint: TypedCheckpoint<S>, graphHash: bigint): Promise<void> {

@@ -1,7 +1,7 @@
 // fake-indexeddb's globals (IDBRequest, IDBKeyRange) for idb and the engine's key ranges.
 import "fake-indexeddb/auto";
 import { IDBFactory } from "fake-indexeddb";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
 import { openEngine, type Engine } from "../../worker/index";
 import { TypedCheckpointStore, jsonCodec, isStoreError, type Codec, type TypedCheckpoint } from "../../src/index";
 import { uniqueName } from "../conformance/backend";
@@ -49,6 +49,26 @@ describe("TypedCheckpointStore with jsonCodec", () => {
     expect(decoded).toBe(0);
     expect(await store.load("cp", GRAPH_A)).toBeDefined();
     expect(decoded).toBe(1);
+  });
+
+  it("takes a bare jsonCodec() as the README writes it, with state typed unknown, or typed by a type argument", async () => {
+    const engine = await openEngine({ name: uniqueName("typed"), indexedDB: factory });
+    engines.push(engine);
+    // Both lines are what a user writes; `npm run typecheck` fails here if either stops compiling.
+    const loose = new TypedCheckpointStore(engine.blobs, jsonCodec());
+    const chat = new TypedCheckpointStore<Chat>(engine.blobs, jsonCodec());
+    await loose.saveWithTrace("loose", { id: "l1", state: { anything: [1, "two"] } }, GRAPH_A);
+    await chat.saveWithTrace("chat", { id: "c1", state: { messages: ["hi"], step: 1 } }, GRAPH_A);
+    const a = await loose.loadLatest("loose", GRAPH_A);
+    const b = await chat.loadLatest("chat", GRAPH_A);
+    expectTypeOf(a!.state).toBeUnknown();
+    expectTypeOf(b!.state).toEqualTypeOf<Chat>();
+    expect(a).toEqual({ id: "l1", state: { anything: [1, "two"] } });
+    expect(b?.state.messages).toEqual(["hi"]);
+    // A codec of something else than checkpoints is refused by the compiler.
+    const text: Codec<string> = { encode: (s) => new TextEncoder().encode(s), decode: (b) => new TextDecoder().decode(b) };
+    // @ts-expect-error a Codec<string> cannot encode a checkpoint
+    expect(() => new TypedCheckpointStore(engine.blobs, text)).not.toThrow();
   });
 
   it("rejects bad arguments with INVALID_ARGUMENT before anything is saved", async () => {
