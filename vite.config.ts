@@ -2,15 +2,9 @@ import { resolve } from "node:path";
 import { defineConfig } from "vitest/config";
 import { playwright } from "@vitest/browser-playwright";
 import { chromiumLaunchOptions } from "./test/chromium";
+import { engineInstances } from "./test/engines/instances";
 
 const root = import.meta.dirname;
-
-/**
- * Browsers for the `browser` project. Only Chromium can run on the project's CI machine (no
- * browser download is possible there); set IDB_BROWSERS=chromium,firefox,webkit where Playwright's
- * browsers are installed to run the same suites in all three.
- */
-const browsers = (process.env.IDB_BROWSERS ?? "chromium").split(",").map((b) => b.trim()) as Array<"chromium" | "firefox" | "webkit">;
 
 const alias = {
   "idb-checkpoint/langgraph": resolve(root, "src/langgraph/index.ts"),
@@ -39,8 +33,9 @@ const browserProject = (name: string, include: string[], extra: Record<string, u
       enabled: true,
       headless: true,
       screenshotFailures: false,
-      provider: playwright({ launchOptions: chromiumLaunchOptions() }),
-      instances: browsers.map((browser) => ({ browser })),
+      // Chromium through Playwright, Firefox and WebKitGTK through providers of their own
+      // (test/engines/), each set on its instance; IDB_BROWSERS narrows the list.
+      instances: engineInstances(playwright({ launchOptions: chromiumLaunchOptions() })),
     },
   },
 });
