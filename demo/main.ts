@@ -1,6 +1,7 @@
 import { isStoreError } from "idb-checkpoint";
 import { App } from "./app";
 import { Session } from "./session";
+import { mountPersistenceBadge } from "./ui/persistence-badge";
 
 /** The demo's database. One per origin; every tab of the demo shares it. */
 const DB_NAME = "idb-checkpoint-demo";
@@ -31,6 +32,7 @@ function showNetwork(): void {
 window.addEventListener("online", showNetwork);
 window.addEventListener("offline", showNetwork);
 showNetwork();
+mountPersistenceBadge($("persistence") as HTMLButtonElement);
 
 /** In the built app a service worker caches every file, so the demo loads with the network off. */
 async function enableOffline(): Promise<void> {

@@ -5,3 +5,4 @@ export { jsonCodec } from "./json-codec.js";
 export type { Codec } from "./codec.js";
 export * from "./types.js";
 export { withThreadLock, isThreadBusy, threadLockName, threadLocksSpanTabs, type ThreadLockOptions, type ThreadLockInfo } from "./thread-lock.js";
+export { requestPersistence, type Persistence, type PersistenceState, type RequestPersistenceOptions } from "./request-persistence.js";

@@ -4,8 +4,9 @@ import { StoreError } from "../src/errors.js";
 import { settled, type ReadTx, type WriteTx } from "./db.js";
 import { ChunkCache, LruSet } from "./chunk-cache.js";
 import { crc32, crc32Combine } from "./chunk-hash.js";
-import { chunk, type Chunk, type ChunkParams } from "./chunker.js";
+import { chunkPaced, type Chunk, type ChunkParams } from "./chunker.js";
 import { buildTree, type TreeEntry } from "./chunk-tree.js";
+import { pacer } from "./pacer.js";
 import { CHUNK, MAX_CHAIN, checkEntry, integrity, readTree, releaseTree, storeTree, type ChunkRow, type Entry } from "./chunk-store.js";
 
 /**
@@ -171,30 +172,39 @@ export class Payloads {
       return { size: bytes.length, row: { ...pack(bytes), raw: bytes.length, crc: crc32(bytes) } };
     }
     let crc = 0;
-    const list = this.chunkList(bytes);
+    const pause = pacer();
+    const list = await this.chunkList(bytes, pause);
     const names = new Set(list.map((c) => c.name));
-    const chunks = list.map((c, i): TreeEntry => {
-      const raw = c.end - c.start;
-      crc = crc32Combine(crc, c.crc, raw);
-      const view = bytes.subarray(c.start, c.end);
-      const e: TreeEntry = { name: c.name, raw, crc: c.crc, level: 0, bytes: view };
-      if (this.known.has(c.name)) return e;
-      // Packed data is a copy (or deflated), so a caller reusing its buffer cannot change it.
-      const base = this.tails.get(i === 0 ? "" : list[i - 1].name);
-      if (base && base.name !== c.name && !names.has(base.name) && (base.depth ?? 0) < MAX_CHAIN) {
-        const keep = commonPrefix(base.bytes!, view);
-        if (keep >= MIN_DELTA_KEEP && keep * 4 >= raw) {
-          e.delta = { base, keep, packed: pack(view.subarray(keep)) };
-          return e;
-        }
-      }
-      e.packed = pack(view);
-      return e;
-    });
+    const chunks: TreeEntry[] = [];
+    for (let i = 0; i < list.length; i++) {
+      await pause();
+      chunks.push(this.encodeChunk(bytes, list, i, names));
+    }
+    for (const e of chunks) crc = crc32Combine(crc, e.crc, e.raw);
     const last = chunks[chunks.length - 1];
     const depth = last.delta ? (last.delta.base.depth ?? 0) + 1 : 0;
     this.tails.set(chunks.length === 1 ? "" : chunks[chunks.length - 2].name, { name: last.name, raw: last.raw, crc: last.crc, level: 0, bytes: last.bytes!.slice(), depth });
     return { size: bytes.length, tree: { crc, ...buildTree(chunks) } };
+  }
+
+  /** Chunk `i` of `list` as a tree entry, packed or as a delta unless believed stored. */
+  private encodeChunk(bytes: Uint8Array, list: Chunk[], i: number, names: Set<string>): TreeEntry {
+    const c = list[i];
+    const raw = c.end - c.start;
+    const view = bytes.subarray(c.start, c.end);
+    const e: TreeEntry = { name: c.name, raw, crc: c.crc, level: 0, bytes: view };
+    if (this.known.has(c.name)) return e;
+    // Packed data is a copy (or deflated), so a caller reusing its buffer cannot change it.
+    const base = this.tails.get(i === 0 ? "" : list[i - 1].name);
+    if (base && base.name !== c.name && !names.has(base.name) && (base.depth ?? 0) < MAX_CHAIN) {
+      const keep = commonPrefix(base.bytes!, view);
+      if (keep >= MIN_DELTA_KEEP && keep * 4 >= raw) {
+        e.delta = { base, keep, packed: pack(view.subarray(keep)) };
+        return e;
+      }
+    }
+    e.packed = pack(view);
+    return e;
   }
 
   /**
@@ -204,7 +214,7 @@ export class Payloads {
    * of the data, is not), and hashing resumes there. Comparing bytes is several times cheaper
    * than hashing them.
    */
-  private chunkList(bytes: Uint8Array): Chunk[] {
+  private async chunkList(bytes: Uint8Array, pause: () => Promise<void> | undefined): Promise<Chunk[]> {
     const head = String(crc32(bytes, 0, Math.min(bytes.length, HEAD_BYTES)));
     const prev = this.recent.get(head);
     const kept: Chunk[] = [];
@@ -215,7 +225,7 @@ export class Payloads {
         kept.push(c);
       }
     }
-    const list = kept.concat(chunk(bytes, this.chunkParams, kept.length > 0 ? kept[kept.length - 1].end : 0));
+    const list = kept.concat(await chunkPaced(bytes, this.chunkParams, kept.length > 0 ? kept[kept.length - 1].end : 0, pause));
     // A copy: a caller of the engine on the page may reuse its buffer.
     this.recent.set(head, { raw: bytes.length, bytes: bytes.slice(), chunks: list });
     return list;

@@ -24,6 +24,10 @@ export function firefoxLaunchOptions(extra: LaunchOptions = {}): LaunchOptions {
       "network.captive-portal-service.enabled": false,
       "browser.safebrowsing.malware.enabled": false,
       "browser.safebrowsing.phishing.enabled": false,
+      // navigator.storage.persist() shows a permission prompt that nobody answers here: the
+      // profile answers "allow", as a user would.
+      "dom.storageManager.prompt.testing": true,
+      "dom.storageManager.prompt.testing.allow": true,
       ...(extra.extraPrefsFirefox ?? {}),
     },
   };
