@@ -1,7 +1,7 @@
 import { Rpc, type RpcOptions } from "./rpc.js";
 import { STORE_METHODS, type StoreKey } from "./methods.js";
-import { invalid } from "./errors.js";
-import { assertId } from "./validate.js";
+import { StoreError, toStoreError } from "./errors.js";
+import { assertOptions, type Durability } from "./options.js";
 import type { Stores } from "./types.js";
 import type { Host } from "../worker/main.js";
 
@@ -13,8 +13,19 @@ export interface OpenStoreOptions extends RpcOptions {
    * themselves (a CSP, a custom bundler). By default openStore starts its own module worker.
    */
   worker?: Worker;
+  /**
+   * When a write's call resolves: "strict" (default) after the browser flushed it to disk, so it
+   * survives an OS crash or a power cut; "relaxed" once the browser has it (it survives a tab or
+   * browser crash, not a power cut), which is faster. finishTurn, flush() and close() are always
+   * strict. See the README's durability table.
+   */
+  durability?: Durability;
   /** Largest state payload accepted (bytes). */
   maxPayloadBytes?: number;
+  /** Largest event envelope accepted (bytes, estimated from its contents). */
+  maxEventBytes?: number;
+  /** Largest metadata object or run params accepted (bytes, estimated from its contents). */
+  maxMetadataBytes?: number;
   /** How long opening waits for other tabs to let an upgrade through before UPGRADE_BLOCKED. */
   blockedTimeoutMs?: number;
   /** Longest time an appended event may stay buffered before it is written. */
@@ -37,17 +48,24 @@ export interface Store extends Stores {
  * so bundlers (Vite, webpack 5, esbuild) see the worker and bundle it with the app.
  */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
-  if (typeof options !== "object" || options === null) throw invalid("openStore needs an options object");
-  assertId(options.name, "name");
-  const worker = options.worker ?? new Worker(new URL("../worker/main.ts", import.meta.url), { type: "module", name: `idb-checkpoint:${options.name}` });
-  const rpc = new Rpc<Host>(worker, options);
-  const { name, maxPayloadBytes, blockedTimeoutMs, eventFlushMs, onClose } = options;
+  assertOptions(options, "openStore");
+  const { name, maxPayloadBytes, maxEventBytes, maxMetadataBytes, blockedTimeoutMs, eventFlushMs, onClose, durability } = options;
+  let worker: Worker;
+  try {
+    // Written exactly so: bundlers recognise `new Worker(new URL("...", import.meta.url))` and
+    // bundle the worker; a URL made apart from it would be copied as a plain asset instead.
+    worker = options.worker ?? new Worker(new URL("../worker/main.ts", import.meta.url), { type: "module", name: `idb-checkpoint:${name}` });
+  } catch (e) {
+    // A sandboxed or opaque-origin page, or a CSP without worker-src, refuses the worker here.
+    throw new StoreError("WORKER_GONE", `openStore could not start its worker: ${toStoreError(e).message}`, { cause: e, retryable: false });
+  }
+  const rpc = new Rpc<Host>(worker, { ...options, workerLabel: options.worker ? undefined : "idb-checkpoint's worker (worker/main)" });
   try {
     await rpc.call(
       "openStore",
       (remote) =>
         remote.open(
-          { name, maxPayloadBytes, blockedTimeoutMs, eventFlushMs },
+          { name, maxPayloadBytes, maxEventBytes, maxMetadataBytes, blockedTimeoutMs, eventFlushMs, durability },
           onClose ? rpc.callback((reason: "versionchange" | "closed") => onClose(reason)) : undefined,
         ),
       // Opening may legitimately wait for other tabs up to blockedTimeoutMs.
@@ -58,16 +76,20 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     throw e;
   }
 
+  let closing: Promise<void> | undefined;
+  const closedError = () => new StoreError("DATABASE_CLOSED", `store "${name}" was closed; open it again to use it`, { retryable: false });
+  const call = <R>(label: string, fn: Parameters<Rpc<Host>["call"]>[1]) =>
+    (closing ? Promise.reject(closedError()) : rpc.call(label, fn)) as Promise<R>;
+
   const stub = <K extends StoreKey>(store: K): Stores[K] => {
     const client: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
     for (const method of STORE_METHODS[store]) {
       const label = `${store}.${method}`;
-      client[method] = (...args: unknown[]) => rpc.call(label, (remote) => remote.call(store, method, args));
+      client[method] = (...args: unknown[]) => call(label, (remote) => remote.call(store, method, args));
     }
     return client as unknown as Stores[K];
   };
 
-  let closing: Promise<void> | undefined;
   return {
     name,
     threads: stub("threads"),
@@ -75,13 +97,19 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     runs: stub("runs"),
     blobs: stub("blobs"),
     events: stub("events"),
+    flush() {
+      return call("flush", (remote) => remote.flush());
+    },
     close() {
       closing ??= (async () => {
         try {
-          // Flushes buffered events before the worker ends, so close() loses nothing.
-          if (!rpc.isGone) await rpc.call("close", (remote) => remote.close());
+          // The worker answers close only after every call sent before it has completed and the
+          // buffered events are on disk: messages arrive in order, and the engine drains.
+          // Its deadline grows with the calls it waits for; a hung worker is caught by the heartbeat.
+          const timeoutMs = options.timeoutMs ?? 30_000;
+          if (!rpc.isGone) await rpc.call("close", (remote) => remote.close(), timeoutMs * (1 + rpc.pendingCount));
         } finally {
-          rpc.terminate();
+          rpc.terminate("the store was closed", closedError());
         }
       })();
       return closing;

@@ -17,15 +17,17 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/** Codes where the same call may succeed when tried again later. */
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  "CONFLICT",
-  "DATABASE_CLOSED",
-  "UPGRADE_BLOCKED",
-  "WORKER_GONE",
-  "TIMEOUT",
-  "THREAD_BUSY",
-]);
+/**
+ * Codes where the same call, on the same store, may succeed when tried again later. A code may be
+ * overridden per error where the cause says otherwise: DATABASE_CLOSED after `close()` is final,
+ * DATABASE_CLOSED after another tab's upgrade or cleared site data is not (the next call reopens).
+ *   CONFLICT        false: the run or store exists; trying again finds it again
+ *   QUOTA_EXCEEDED  false: until the app or the user frees space
+ *   WORKER_GONE     false: the worker died; open a new store, then retry
+ *   TIMEOUT         true:  the outcome is unknown; the call may have been applied
+ *   THREAD_BUSY     true:  another tab runs the thread; it will finish
+ */
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["DATABASE_CLOSED", "UPGRADE_BLOCKED", "TIMEOUT", "THREAD_BUSY"]);
 
 export interface StoreErrorOptions {
   cause?: unknown;
@@ -43,6 +45,14 @@ export class StoreError extends Error {
     this.code = code;
     this.retryable = options.retryable ?? RETRYABLE.has(code);
   }
+}
+
+// Minifiers rename classes; `e.constructor.name` should still say what the error is.
+Object.defineProperty(StoreError, "name", { value: "StoreError" });
+
+/** Whether `code` is retryable when nothing more specific is known (the README's table). */
+export function isRetryableCode(code: ErrorCode): boolean {
+  return RETRYABLE.has(code);
 }
 
 /** True when `e` is a StoreError, and, when `code` is given, one with that code. */
@@ -84,6 +94,12 @@ export function toStoreError(e: unknown, context = "storage operation"): StoreEr
       });
     case "DataCloneError":
       return new StoreError("INVALID_ARGUMENT", `${context}: value cannot be stored (${message})`, { cause: e });
+    case "SecurityError":
+      return new StoreError(
+        "DATABASE_CLOSED",
+        `${context}: the browser refuses storage here (${message}): a sandboxed iframe or opaque origin, a file:// page, or storage blocked by the user`,
+        { cause: e, retryable: false },
+      );
     case "DataError":
       return new StoreError("INVALID_ARGUMENT", `${context}: invalid key or value (${message})`, { cause: e });
     case "UnknownError":

@@ -1,6 +1,6 @@
 import type { Stores } from "./types.js";
 
-type StoreKey = Exclude<keyof Stores, "close">;
+type StoreKey = Exclude<keyof Stores, "close" | "flush">;
 type MethodsOf<K extends StoreKey> = ReadonlyArray<Extract<keyof Stores[K], string>>;
 
 /**

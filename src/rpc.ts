@@ -16,6 +16,8 @@ export interface RpcOptions {
   heartbeatMs?: number;
   /** A ping unanswered for this long means the worker is gone. */
   heartbeatTimeoutMs?: number;
+  /** What to call the worker script when it fails to load. */
+  workerLabel?: string;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -45,8 +47,19 @@ export class Rpc<T> {
     // An error event on the worker itself means its script failed to load or run at top level.
     worker.addEventListener("error", (event) => {
       event.preventDefault?.();
-      this.markGone(`the worker failed: ${(event as ErrorEvent).message ?? "unknown error"}`);
+      const message = (event as ErrorEvent).message;
+      this.markGone(
+        message
+          ? `the worker failed: ${message}`
+          : `the worker script${options.workerLabel ? `, ${options.workerLabel},` : ""} failed to load (not served, a network error, or a syntax error). ` +
+              "If a bundler pre-bundles idb-checkpoint (Vite's optimizeDeps), the worker file may not be served: see the README's bundler notes",
+      );
     });
+  }
+
+  /** Calls sent and not yet answered. */
+  get pendingCount(): number {
+    return this.pending.size;
   }
 
   /** True once the worker is known to be dead or was terminated. */
@@ -98,9 +111,9 @@ export class Rpc<T> {
     return proxy(fn) as unknown as F;
   }
 
-  /** Ends the worker; pending calls reject with WORKER_GONE. */
-  terminate(reason = "the store was closed"): void {
-    this.markGone(reason);
+  /** Ends the worker; pending calls reject with WORKER_GONE, or with `error` when given. */
+  terminate(reason = "the store was closed", error?: StoreError): void {
+    this.markGone(reason, error);
     this.worker.terminate();
     try {
       (this.remote as unknown as Record<symbol, () => void>)[releaseProxy]();
@@ -109,9 +122,10 @@ export class Rpc<T> {
     }
   }
 
-  private markGone(reason: string): void {
+  private markGone(reason: string, error?: StoreError): void {
     if (this.gone) return;
-    this.gone = new StoreError("WORKER_GONE", `the store's worker is gone: ${reason}`, { retryable: true });
+    // Not retryable: this store's worker will not come back; open a new store to go on.
+    this.gone = error ?? new StoreError("WORKER_GONE", `the store's worker is gone: ${reason}`, { retryable: false });
     this.stopHeartbeat();
     for (const p of [...this.pending]) p.fail(this.gone);
   }

@@ -1,5 +1,6 @@
 import { StoreError, invalid } from "./errors.js";
 import { assertId } from "./validate.js";
+import { lockManager, locksSpanTabs } from "./locks.js";
 
 /**
  * One run of a thread at a time, across every tab and worker of the origin. Built on the Web
@@ -27,11 +28,6 @@ export interface ThreadLockInfo {
   threadId: string;
 }
 
-interface LockManagerLike {
-  request(name: string, options: { mode?: "exclusive" | "shared"; ifAvailable?: boolean; signal?: AbortSignal }, cb: (lock: unknown) => unknown): Promise<unknown>;
-  query(): Promise<{ held?: Array<{ name?: string }>; pending?: Array<{ name?: string }> }>;
-}
-
 const PREFIX = "idb-checkpoint";
 
 /** The Web Locks name of a thread of a store; other code of the app may request it too. */
@@ -39,14 +35,9 @@ export function threadLockName(storeName: string, threadId: string): string {
   return `${PREFIX}:${storeName}:thread:${threadId}`;
 }
 
-function lockManager(): LockManagerLike | undefined {
-  const nav = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator;
-  return nav?.locks && typeof nav.locks.request === "function" ? nav.locks : undefined;
-}
-
 /** True when the locks of this function are shared across tabs (the Web Locks API exists here). */
 export function threadLocksSpanTabs(): boolean {
-  return lockManager() !== undefined;
+  return locksSpanTabs();
 }
 
 function busy(storeName: string, threadId: string): StoreError {
@@ -86,11 +77,11 @@ export async function withThreadLock<T>(
   const info: ThreadLockInfo = { storeName, threadId };
   const name = threadLockName(storeName, threadId);
   options.signal?.throwIfAborted();
-  const locks = lockManager() ?? localLocks;
+  const locks = lockManager();
   // Try without waiting first: tells "reject" callers the answer, and "wait" callers whether to call onWait.
   let ran = false;
   let result: T | undefined;
-  await locks.request(name, { ifAvailable: true }, async (lock) => {
+  await locks.request(name, { ifAvailable: true }, async (lock: unknown) => {
     if (lock === null) return;
     ran = true;
     result = await fn(info);
@@ -106,50 +97,7 @@ export async function isThreadBusy(storeName: string, threadId: string): Promise
   assertId(storeName, "storeName");
   assertId(threadId, "threadId");
   const name = threadLockName(storeName, threadId);
-  const locks = lockManager() ?? localLocks;
+  const locks = lockManager();
   const state = await locks.query();
   return (state.held ?? []).some((l) => l.name === name);
 }
-
-/** The stand-in where the Web Locks API is missing: exclusive FIFO locks within this realm. */
-const localLocks: LockManagerLike = (() => {
-  const queues = new Map<string, Array<() => void>>();
-  const held = new Set<string>();
-  const release = (name: string) => {
-    const next = queues.get(name)?.shift();
-    if (next) next();
-    else {
-      held.delete(name);
-      queues.delete(name);
-    }
-  };
-  return {
-    async request(name, options, cb) {
-      if (held.has(name)) {
-        if (options.ifAvailable) return cb(null);
-        await new Promise<void>((resolve, reject) => {
-          const queue = queues.get(name) ?? [];
-          queues.set(name, queue);
-          const grant = () => {
-            options.signal?.removeEventListener("abort", abort);
-            resolve();
-          };
-          const abort = () => {
-            queue.splice(queue.indexOf(grant), 1);
-            reject(options.signal?.reason);
-          };
-          options.signal?.addEventListener("abort", abort, { once: true });
-          queue.push(grant);
-        });
-      } else held.add(name);
-      try {
-        return await cb({ name });
-      } finally {
-        release(name);
-      }
-    },
-    async query() {
-      return { held: [...held].map((name) => ({ name })), pending: [] };
-    },
-  };
-})();

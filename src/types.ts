@@ -172,6 +172,10 @@ export interface CheckpointSaver {
 // Seed 002: workflow runs
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * A run's status. createRun starts a run as "running" (the contract's runs start when they are
+ * created); "pending" is accepted for an app that creates runs ahead of time and sets it itself.
+ */
 export type RunStatus = "pending" | "running" | "paused" | "completed" | "failed" | "cancelled";
 export const RUN_STATUSES: readonly RunStatus[] = ["pending", "running", "paused", "completed", "failed", "cancelled"];
 
@@ -179,8 +183,10 @@ export interface RunMetadata {
   runId: string;
   workflow: string;
   params: Record<string, unknown>;
+  /** "running" when created. */
   status: RunStatus;
   createdAt: number;
+  /** Moves on every change to the run: its status, a saved checkpoint, an appended event. */
   updatedAt: number;
 }
 
@@ -214,7 +220,7 @@ export interface WorkflowEvent extends WorkflowEventInput {
 }
 
 export interface RunStore {
-  /** Rejects with CONFLICT when the run exists. */
+  /** Starts the run as "running"; rejects with CONFLICT (not retryable) when the run exists. */
   createRun(runId: string, workflow: string, params: Record<string, unknown>): Promise<RunMetadata>;
   getRun(runId: string): Promise<RunMetadata | undefined>;
   /** Rejects with NOT_FOUND for an unknown run. */
@@ -281,9 +287,18 @@ export interface StoredTurnEvents {
 }
 
 export interface EventStore {
-  /** May buffer; buffered events are visible to reads at once and written within a bounded delay. */
+  /**
+   * May buffer; buffered events are visible to reads at once and written within a bounded delay
+   * (relaxed: they survive a tab crash once written, not before). An append that resolved is part
+   * of its turn when any handle, in any tab, finishes that turn. Rejects with TURN_FINISHED when
+   * the turn is finished.
+   */
   append(threadId: string, turn: number, envelope: AgentEventEnvelope): Promise<void>;
-  /** The durability barrier: resolves once every event of the turn is written and the turn is closed. */
+  /**
+   * The durability barrier: resolves once every event of the turn, from every handle, is written
+   * and flushed to disk with the turn closed. Rejects with TURN_FINISHED when the turn was already
+   * finished (by this handle or another): a turn is finished once.
+   */
   finishTurn(threadId: string, turn: number): Promise<void>;
   getTurn(threadId: string, turn: number): Promise<StoredTurnEvents | undefined>;
   /** Ascending turn order. */
@@ -302,7 +317,16 @@ export interface Stores {
   runs: RunStore;
   blobs: BlobCheckpointStore;
   events: EventStore;
-  /** Flushes buffered events, closes the database (and, for openStore, ends the worker). */
+  /**
+   * A durability barrier for everything acknowledged before it: buffered events are written and
+   * one strict transaction flushes every earlier write to disk. Resolves once that holds.
+   */
+  flush(): Promise<void>;
+  /**
+   * Drains, then closes: every call made before close() completes as it would have without it,
+   * buffered events are flushed to disk, the database closes (and, for openStore, the worker ends).
+   * Calls made after close() reject at once with DATABASE_CLOSED, `retryable: false`.
+   */
   close(): Promise<void>;
 }
 

@@ -1,4 +1,4 @@
-import { invalid } from "./errors.js";
+import { StoreError, invalid } from "./errors.js";
 
 /**
  * Argument checks shared by every store. Each throws INVALID_ARGUMENT synchronously, so a store
@@ -47,49 +47,66 @@ export function assertGraphHash(value: unknown): asserts value is bigint {
  * __proto__ / constructor / prototype are refused, so nothing reaches a transaction that
  * would fail to clone or pollute a prototype when read back.
  */
-export function assertPlainObject(value: unknown, what: string): asserts value is Record<string, unknown> {
+export function assertPlainObject(value: unknown, what: string, maxBytes = Infinity): asserts value is Record<string, unknown> {
   if (!isPlainObject(value)) throw invalid(`${what} must be a plain object, got ${describe(value)}`);
-  assertPlainData(value, what, new Set());
+  assertSize(assertPlainData(value, what, new Set()), maxBytes, what);
 }
 
-export function assertPlainData(value: unknown, path: string, seen: Set<object> = new Set()): void {
+/** PAYLOAD_TOO_LARGE when `size` (bytes, as estimated by assertPlainData) is over `maxBytes`. */
+export function assertSize(size: number, maxBytes: number, what: string): void {
+  if (size > maxBytes) {
+    throw new StoreError("PAYLOAD_TOO_LARGE", `${what} is about ${size} bytes, over the limit of ${maxBytes}`, { retryable: false });
+  }
+}
+
+/**
+ * Checks `value` all the way down and returns its size in bytes as stored, estimated: strings
+ * count two bytes a character (their worst case), numbers eight, binary data its length.
+ */
+export function assertPlainData(value: unknown, path: string, seen: Set<object> = new Set()): number {
   switch (typeof value) {
     case "string":
-      return;
+      return 2 * value.length;
     case "number":
-    case "boolean":
     case "bigint":
+      return 8;
+    case "boolean":
     case "undefined":
-      return;
+      return 1;
     case "function":
       throw invalid(`${path} is a function, which cannot be stored`);
     case "symbol":
       throw invalid(`${path} is a symbol, which cannot be stored`);
   }
-  if (value === null) return;
+  if (value === null) return 1;
   const obj = value as object;
-  if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer || obj instanceof Date || obj instanceof RegExp) return;
+  if (ArrayBuffer.isView(obj)) return obj.byteLength;
+  if (obj instanceof ArrayBuffer) return obj.byteLength;
+  if (obj instanceof Date) return 8;
+  if (obj instanceof RegExp) return 2 * obj.source.length;
   if (seen.has(obj)) throw invalid(`${path} contains a cycle`);
   seen.add(obj);
+  let size = 8;
   if (Array.isArray(obj)) {
-    obj.forEach((item, i) => assertPlainData(item, `${path}[${i}]`, seen));
+    obj.forEach((item, i) => (size += assertPlainData(item, `${path}[${i}]`, seen)));
   } else if (obj instanceof Map) {
     for (const [k, v] of obj) {
-      assertPlainData(k, `${path} key`, seen);
-      assertPlainData(v, `${path}.get(${String(k)})`, seen);
+      size += assertPlainData(k, `${path} key`, seen);
+      size += assertPlainData(v, `${path}.get(${String(k)})`, seen);
     }
   } else if (obj instanceof Set) {
-    for (const v of obj) assertPlainData(v, `${path} item`, seen);
+    for (const v of obj) size += assertPlainData(v, `${path} item`, seen);
   } else if (isPlainObject(obj)) {
     for (const key of Object.keys(obj)) {
       if (FORBIDDEN_KEYS.has(key)) throw invalid(`${path} has the forbidden key "${key}"`);
-      assertPlainData((obj as Record<string, unknown>)[key], `${path}.${key}`, seen);
+      size += 2 * key.length + assertPlainData((obj as Record<string, unknown>)[key], `${path}.${key}`, seen);
     }
     if (Object.getOwnPropertySymbols(obj).length > 0) throw invalid(`${path} has symbol keys`);
   } else {
     throw invalid(`${path} is a ${obj.constructor?.name ?? "non-plain object"}, which cannot be stored`);
   }
   seen.delete(obj);
+  return size;
 }
 
 /** A record of string values whose keys may be used as property names safely. */

@@ -1,5 +1,6 @@
 import type { Database } from "./db.js";
 import type { Payloads } from "./payload.js";
+import type { Limits } from "./limits.js";
 
 /** What every store of one engine shares: the connection and the payload module. */
 export interface EngineContext {
@@ -7,4 +8,6 @@ export interface EngineContext {
   payloads: Payloads;
   /** Milliseconds since the epoch; a seam for tests. */
   now(): number;
+  /** Size caps of events and metadata. */
+  limits: Limits;
 }

@@ -1,5 +1,6 @@
 import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from "idb";
 import { StoreError, isStoreError, toStoreError } from "../src/errors.js";
+import type { Durability } from "../src/options.js";
 
 /**
  * The database: one per store name, three object stores.
@@ -45,7 +46,12 @@ export interface DatabaseOptions {
   onClose?: (reason: "versionchange" | "closed") => void;
   /** Schema version to open; tests use a higher one to play a newer tab. */
   version?: number;
+  /** Durability of writes that do not ask for their own ("strict" when not given). */
+  durability?: Durability;
 }
+
+/** The row a flush barrier writes and removes: a transaction that writes nothing may not reach the disk. */
+const FLUSH_KEY: Key = ["sys", "flush"];
 
 /** Upper bound for a prefix range: arrays sort after every other key type. */
 export const MAX_KEY: IDBValidKey = [[]];
@@ -123,7 +129,14 @@ export class Database {
       };
       // idb's openDB always opens through the global factory; this opens through the one given
       // (fake-indexeddb's in Node) and wires the same four callbacks.
-      const raw = factory.open(this.name, version);
+      let raw: IDBOpenDBRequest;
+      try {
+        raw = factory.open(this.name, version);
+      } catch (e) {
+        // A SecurityError (sandboxed iframe, opaque origin, storage blocked) is thrown, not fired.
+        finish(() => reject(toStoreError(e, `opening "${this.name}"`)));
+        return;
+      }
       raw.addEventListener("upgradeneeded", (event) => {
         const db = wrap(raw.result) as unknown as IDBPDatabase<Schema>;
         for (let v = event.oldVersion; v < Math.min(version, MIGRATIONS.length); v++) MIGRATIONS[v](db);
@@ -165,15 +178,23 @@ export class Database {
     this.options.onClose?.(reason);
   }
 
+  /** The durability of writes that do not ask for their own. */
+  get durability(): Durability {
+    return this.options.durability ?? "strict";
+  }
+
   /**
    * Runs `fn` in one transaction and resolves once the transaction has committed. `fn` must not
    * await anything but requests of this transaction: foreign awaits let it auto-commit early.
+   * A "strict" write resolves after the browser flushed it to disk (it survives an OS crash or a
+   * power cut); a "relaxed" one once the browser has it (it survives a tab or browser crash).
    */
   async run<T, Mode extends IDBTransactionMode>(
     stores: StoreName[],
     mode: Mode,
     fn: (tx: Tx<Mode>) => Promise<T> | T,
     context = "transaction",
+    durability: Durability = this.durability,
   ): Promise<T> {
     let db: IDBPDatabase<Schema>;
     try {
@@ -183,9 +204,9 @@ export class Database {
     }
     let tx: Tx<Mode>;
     try {
-      // "strict" would fsync before completing in some engines; Chromium's default is relaxed,
-      // and commits survive a renderer crash either way (they reach the browser process).
-      tx = db.transaction(stores, mode, { durability: "default" }) as unknown as Tx<Mode>;
+      // Named, never "default": since Chrome 121 the default is relaxed (no flush to disk), and
+      // other engines choose differently, so the engine's default says nothing about survival.
+      tx = db.transaction(stores, mode, { durability: mode === "readonly" ? "default" : durability }) as unknown as Tx<Mode>;
     } catch (e) {
       // The connection was closed under us (InvalidStateError): forget it so the next call reopens.
       this.opening = undefined;
@@ -218,8 +239,25 @@ export class Database {
     return this.run(stores, "readonly", fn, context);
   }
 
-  write<T>(stores: StoreName[], fn: (tx: Tx<"readwrite">) => Promise<T> | T, context?: string): Promise<T> {
-    return this.run(stores, "readwrite", fn, context);
+  write<T>(stores: StoreName[], fn: (tx: Tx<"readwrite">) => Promise<T> | T, context?: string, durability?: Durability): Promise<T> {
+    return this.run(stores, "readwrite", fn, context, durability);
+  }
+
+  /**
+   * A barrier: one strict transaction. Engines write a database's transactions to one log in
+   * commit order, so flushing this one flushes every relaxed write committed before it.
+   */
+  flushToDisk(context = "flushing to disk"): Promise<void> {
+    return this.write(
+      ["meta"],
+      async (tx) => {
+        // Written and removed: the transaction has a write to flush and leaves no row behind.
+        const meta = tx.objectStore("meta");
+        await Promise.all([meta.put(Date.now(), FLUSH_KEY), meta.delete(FLUSH_KEY)]);
+      },
+      context,
+      "strict",
+    );
   }
 
   close(): void {

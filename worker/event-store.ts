@@ -2,6 +2,7 @@ import type { EngineContext } from "./context.js";
 import { prefixRange, type ReadTx, type WriteTx } from "./db.js";
 import { StoreError } from "../src/errors.js";
 import { assertCount, assertId, assertPlainObject } from "../src/validate.js";
+import { createTurnGuard } from "./turn-guard.js";
 import type { AgentEventEnvelope, EventStore, StoredTurnEvents } from "../src/types.js";
 
 /**
@@ -14,8 +15,10 @@ import type { AgentEventEnvelope, EventStore, StoredTurnEvents } from "../src/ty
  * finishTurn() is the barrier: it writes what is left of the turn and the finished mark in one
  * transaction and resolves only after that commits.
  *
- * Every operation of this store runs on one queue. Reads then see each buffered event exactly
- * once: either still in the buffer or already committed, never both or neither mid-flush.
+ * Calls are admitted in the order they were made, then run on one data queue. Reads then see each
+ * buffered event exactly once: either still in the buffer or already committed, never both or
+ * neither mid-flush. Waiting for another handle (worker/turn-guard.ts) happens at admission, never
+ * on the data queue, so a flush another handle waits for can always run.
  */
 const E = "e";
 
@@ -44,32 +47,54 @@ const bufferKey = (thread: string, turn: number) => JSON.stringify([thread, turn
 const turnFinished = (thread: string, turn: number) =>
   new StoreError("TURN_FINISHED", `turn ${turn} of thread "${thread}" is finished; append to a new turn`);
 
-export function createEventStore(ctx: EngineContext, options: EventStoreOptions = {}): EventStore & { flushAll(): Promise<void> } {
+export function createEventStore(
+  ctx: EngineContext,
+  options: EventStoreOptions = {},
+): EventStore & { flushAll(): Promise<void>; close(): void } {
   const { db } = ctx;
   const flushMs = options.flushMs ?? DEFAULT_EVENT_FLUSH_MS;
   const buffer = new Map<string, Pending>();
-  /** Turns known to be open in the database, so appends after the first need no read. */
-  const open = new Set<string>();
-  let queue: Promise<unknown> = Promise.resolve();
+  const guard = createTurnGuard(db.name, () => flushSoon());
+  let data: Promise<unknown> = Promise.resolve();
+  let admission: Promise<unknown> = Promise.resolve();
   let timer: ReturnType<typeof setTimeout> | undefined;
   /** Backoff after a failed flush (quota, closed database), so a stuck write is not retried hot. */
   let retryMs = flushMs;
 
-  function enqueue<T>(op: () => Promise<T>): Promise<T> {
-    const result = queue.then(op);
-    queue = result.catch(() => {});
+  function onData<T>(op: () => Promise<T>): Promise<T> {
+    const result = data.then(op);
+    data = result.catch(() => {});
     return result;
   }
+
+  /** Admits calls in the order they were made; `admit` may wait, then hands over the call's outcome. */
+  function inOrder<T>(admit: () => Promise<{ result: Promise<T> }>): Promise<T> {
+    const admitted = admission.then(admit);
+    admission = admitted.then(
+      () => {},
+      () => {},
+    );
+    return admitted.then((a) => a.result);
+  }
+
+  const buffered = (key: string) => (buffer.get(key)?.events.length ?? 0) > 0;
 
   function schedule(delay: number): void {
     timer ??= setTimeout(() => {
       timer = undefined;
-      void enqueue(flushBuffered).catch(() => {
+      void onData(flushBuffered).catch(() => {
         // Kept in the buffer; finishTurn reports the failure to its caller.
         retryMs = Math.min(retryMs * 2, 5000);
         if (buffer.size) schedule(retryMs);
       });
     }, delay);
+  }
+
+  /** Another handle waits to finish a turn this one buffers: write now rather than at the timer. */
+  function flushSoon(): void {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    schedule(0);
   }
 
   /** Writes `pending` after the turn's stored events; false when the turn was finished meanwhile. */
@@ -86,21 +111,27 @@ export function createEventStore(ctx: EngineContext, options: EventStoreOptions 
   async function flushBuffered(): Promise<void> {
     const batch = [...buffer.values()].filter((p) => p.events.length > 0).map((p) => ({ p, n: p.events.length }));
     if (batch.length === 0) return;
-    const written = await db.write(["meta", "events"], async (tx) => {
-      const ok: boolean[] = [];
-      for (const { p, n } of batch) ok.push(await writePending(tx, { ...p, events: p.events.slice(0, n) }, false));
-      return ok;
-    }, "writing buffered events");
+    // Relaxed: buffered events are not a barrier (finishTurn and flush are), and a token stream
+    // should not wait for the disk.
+    const written = await db.write(
+      ["meta", "events"],
+      async (tx) => {
+        const ok: boolean[] = [];
+        for (const { p, n } of batch) ok.push(await writePending(tx, { ...p, events: p.events.slice(0, n) }, false));
+        return ok;
+      },
+      "writing buffered events",
+      "relaxed",
+    );
     retryMs = flushMs;
     batch.forEach(({ p, n }, i) => {
       p.events.splice(0, n);
-      if (!written[i]) {
-        // Another tab finished this turn while its events sat here. A finished turn never
-        // changes, so these events are dropped even though their append resolved: append is
-        // not durable, finishTurn is, and it was the other tab's. Later appends here reject.
-        open.delete(bufferKey(p.threadId, p.turn));
-      }
-      if (p.events.length === 0) buffer.delete(bufferKey(p.threadId, p.turn));
+      const key = bufferKey(p.threadId, p.turn);
+      // Finished meanwhile: only where locks do not span tabs (no Web Locks API) can another tab
+      // finish a turn this handle buffers. A finished turn never changes, so these are dropped.
+      void written[i];
+      if (p.events.length === 0) buffer.delete(key);
+      guard.releaseIfIdle(key, buffered(key));
     });
     if (buffer.size) schedule(flushMs);
   }
@@ -112,44 +143,60 @@ export function createEventStore(ctx: EngineContext, options: EventStoreOptions 
   /** A turn as stored, with what this store still buffers for it appended. */
   async function readTurn(tx: ReadTx, thread: string, turn: number, row: TurnRow | undefined): Promise<StoredTurnEvents | undefined> {
     const stored = row ? ((await tx.objectStore("events").getAll(prefixRange([E, thread, turn]))) as AgentEventEnvelope[]) : [];
-    const buffered = buffer.get(bufferKey(thread, turn))?.events ?? [];
-    if (!row && buffered.length === 0) return undefined;
-    return { threadId: thread, turn, events: [...stored, ...buffered], finished: row?.finished ?? false };
+    const pending = buffer.get(bufferKey(thread, turn))?.events ?? [];
+    if (!row && pending.length === 0) return undefined;
+    return { threadId: thread, turn, events: [...stored, ...pending], finished: row?.finished ?? false };
   }
 
   async function readTurns(thread: string): Promise<StoredTurnEvents[]> {
-    const turns = await db.read(["meta", "events"], async (tx) => {
-      const keys = await tx.objectStore("meta").getAllKeys(prefixRange([E, "turn", thread]));
-      const numbers = new Set(keys.map((k) => k[3] as number));
-      for (const p of buffer.values()) if (p.threadId === thread && p.events.length) numbers.add(p.turn);
-      const out: StoredTurnEvents[] = [];
-      for (const turn of [...numbers].sort((a, b) => a - b)) {
-        const t = await readTurn(tx, thread, turn, await readTurnRow(tx, thread, turn));
-        if (t) out.push(t);
-      }
-      return out;
-    }, "reading turns");
-    return turns;
+    return db.read(
+      ["meta", "events"],
+      async (tx) => {
+        const keys = await tx.objectStore("meta").getAllKeys(prefixRange([E, "turn", thread]));
+        const numbers = new Set(keys.map((k) => k[3] as number));
+        for (const p of buffer.values()) if (p.threadId === thread && p.events.length) numbers.add(p.turn);
+        const out: StoredTurnEvents[] = [];
+        for (const turn of [...numbers].sort((a, b) => a - b)) {
+          const t = await readTurn(tx, thread, turn, await readTurnRow(tx, thread, turn));
+          if (t) out.push(t);
+        }
+        return out;
+      },
+      "reading turns",
+    );
   }
+
+  const read = <T>(op: () => Promise<T>) => inOrder(async () => ({ result: onData(op) }));
 
   return {
     async append(threadId, turn, envelope) {
       assertId(threadId, "threadId");
       assertCount(turn, "turn");
-      assertPlainObject(envelope, "envelope");
+      assertPlainObject(envelope, "envelope", ctx.limits.eventBytes);
       const key = bufferKey(threadId, turn);
       // A copy: the caller may change its object after append resolves.
       const event = structuredClone(envelope);
-      await enqueue(async () => {
-        if (!open.has(key)) {
-          const row = await db.read(["meta"], (tx) => readTurnRow(tx, threadId, turn), "appending an event");
-          if (row?.finished) throw turnFinished(threadId, turn);
-          open.add(key);
-        }
-        let pending = buffer.get(key);
-        if (!pending) buffer.set(key, (pending = { threadId, turn, events: [] }));
-        pending.events.push(event);
-        schedule(flushMs);
+      return inOrder(async () => {
+        // Holding the turn keeps every other handle from finishing it until this event is written.
+        const hold = await guard.reserve(key);
+        const result = onData(async () => {
+          try {
+            if (!hold.checked) {
+              // New hold: another handle may have finished the turn since this one last held it.
+              const row = await db.read(["meta"], (tx) => readTurnRow(tx, threadId, turn), "appending an event");
+              if (row?.finished) throw turnFinished(threadId, turn);
+              hold.checked = true;
+            }
+            let pending = buffer.get(key);
+            if (!pending) buffer.set(key, (pending = { threadId, turn, events: [] }));
+            pending.events.push(event);
+            schedule(flushMs);
+          } finally {
+            guard.unreserve(key);
+            guard.releaseIfIdle(key, buffered(key));
+          }
+        });
+        return { result };
       });
     },
 
@@ -157,47 +204,58 @@ export function createEventStore(ctx: EngineContext, options: EventStoreOptions 
       assertId(threadId, "threadId");
       assertCount(turn, "turn");
       const key = bufferKey(threadId, turn);
-      await enqueue(async () => {
-        const pending = buffer.get(key) ?? { threadId, turn, events: [] };
-        const n = pending.events.length;
-        await db.write(
-          ["meta", "events"],
-          async (tx) => {
-            // Finishing a finished turn again is a no-op: the barrier it asks for already holds.
-            if (!(await writePending(tx, { ...pending, events: pending.events.slice(0, n) }, true)) && n > 0) {
-              throw turnFinished(threadId, turn);
-            }
-          },
-          "finishing a turn",
-        );
-        // Only now, after the commit: if the write failed, the events stay buffered, not lost.
-        pending.events.splice(0, n);
-        buffer.delete(key);
-        open.delete(key);
+      return inOrder(async () => {
+        // Write what this handle buffers first and let go of its holds: the exclusive wait below
+        // then blocks no one, and a failure here leaves the events buffered for a retry.
+        await onData(flushBuffered);
+        let granted!: () => void;
+        const grant = new Promise<void>((resolve) => (granted = resolve));
+        const result = guard.exclusive(key, () => {
+          const op = onData(async () => {
+            const pending = buffer.get(key) ?? { threadId, turn, events: [] };
+            const n = pending.events.length;
+            await db.write(
+              ["meta", "events"],
+              async (tx) => {
+                if (!(await writePending(tx, { ...pending, events: pending.events.slice(0, n) }, true))) throw turnFinished(threadId, turn);
+              },
+              "finishing a turn",
+              "strict",
+            );
+            // Only now, after the commit: if the write failed, the events stay buffered, not lost.
+            pending.events.splice(0, n);
+            buffer.delete(key);
+          });
+          granted();
+          return op;
+        });
+        // Later calls of this handle are admitted once the finish is queued, so they see it.
+        await Promise.race([grant, result.catch(() => {})]);
+        return { result };
       });
     },
 
     async getTurn(threadId, turn) {
       assertId(threadId, "threadId");
       assertCount(turn, "turn");
-      return enqueue(() =>
+      return read(() =>
         db.read(["meta", "events"], async (tx) => readTurn(tx, threadId, turn, await readTurnRow(tx, threadId, turn)), "reading a turn"),
       );
     },
 
     async getTurns(threadId) {
       assertId(threadId, "threadId");
-      return enqueue(() => readTurns(threadId));
+      return read(() => readTurns(threadId));
     },
 
     async getEvents(threadId) {
       assertId(threadId, "threadId");
-      return enqueue(async () => (await readTurns(threadId)).flatMap((t) => t.events));
+      return read(async () => (await readTurns(threadId)).flatMap((t) => t.events));
     },
 
     async clear(threadId) {
       assertId(threadId, "threadId");
-      await enqueue(async () => {
+      return read(async () => {
         await db.write(
           ["meta", "events"],
           async (tx) => {
@@ -206,15 +264,24 @@ export function createEventStore(ctx: EngineContext, options: EventStoreOptions 
           },
           "clearing a thread's events",
         );
-        for (const [key, p] of buffer) if (p.threadId === threadId) buffer.delete(key);
-        for (const key of open) if ((JSON.parse(key) as [string, number])[0] === threadId) open.delete(key);
+        for (const [key, p] of buffer) {
+          if (p.threadId !== threadId) continue;
+          buffer.delete(key);
+          guard.releaseIfIdle(key, false);
+        }
       });
     },
 
     flushAll() {
       if (timer) clearTimeout(timer);
       timer = undefined;
-      return enqueue(flushBuffered);
+      return read(flushBuffered);
+    },
+
+    close() {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      guard.close();
     },
   };
 }

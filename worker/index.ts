@@ -1,26 +1,40 @@
 import { Database } from "./db.js";
 import { Payloads } from "./payload.js";
 import type { EngineContext } from "./context.js";
-import { assertId } from "../src/validate.js";
-import { invalid } from "../src/errors.js";
+import { StoreError } from "../src/errors.js";
+import { assertOptions, type Durability } from "../src/options.js";
 import type { Stores } from "../src/types.js";
+import { STORE_METHODS, type StoreKey } from "../src/methods.js";
 import { createThreadStore } from "./thread-store.js";
 import { createSaverStore } from "./saver-store.js";
 import { createRunStore } from "./run-store.js";
 import { createBlobStore } from "./blob-store.js";
 import { createEventStore } from "./event-store.js";
+import { DEFAULT_LIMITS } from "./limits.js";
 
 export type { Stores } from "../src/types.js";
 export * from "../src/types.js";
 export { StoreError, isStoreError, ERROR_CODES, type ErrorCode } from "../src/errors.js";
+export type { Durability } from "../src/options.js";
 
 export interface EngineOptions {
   /** Database name; one IndexedDB database per name. */
   name: string;
   /** The IndexedDB factory to use: fake-indexeddb's in Node; the global one by default. */
   indexedDB?: IDBFactory;
+  /**
+   * When a write's call resolves: "strict" (default) after the browser flushed it to disk, so it
+   * survives an OS crash or power cut; "relaxed" once the browser has it (survives a tab or
+   * browser crash, not a power cut), which is faster. Barriers (finishTurn, flush, close) are
+   * always strict.
+   */
+  durability?: Durability;
   /** Largest state payload accepted (bytes). */
   maxPayloadBytes?: number;
+  /** Largest event envelope accepted (bytes, estimated from its contents). */
+  maxEventBytes?: number;
+  /** Largest metadata (or run params) accepted (bytes, estimated from its contents). */
+  maxMetadataBytes?: number;
   /** How long opening waits for other tabs to let an upgrade through before UPGRADE_BLOCKED. */
   blockedTimeoutMs?: number;
   /** Longest time an appended event may stay buffered before it is written. */
@@ -34,36 +48,83 @@ export interface Engine extends Stores {
   readonly name: string;
 }
 
+const closedError = (name: string) =>
+  new StoreError("DATABASE_CLOSED", `store "${name}" was closed; open it again to use it`, { retryable: false });
+
 /** Opens (creating or upgrading) the database and returns the five stores over it. */
 export async function openEngine(options: EngineOptions): Promise<Engine> {
-  if (typeof options !== "object" || options === null) throw invalid("openEngine needs an options object");
-  assertId(options.name, "name");
+  assertOptions(options, "openEngine");
   const db = new Database({
     name: options.name,
     indexedDB: options.indexedDB,
     blockedTimeoutMs: options.blockedTimeoutMs,
     onClose: options.onClose,
+    durability: options.durability,
   });
   await db.ready();
   const ctx: EngineContext = {
     db,
     payloads: new Payloads({ maxBytes: options.maxPayloadBytes }),
     now: () => Date.now(),
+    limits: {
+      eventBytes: options.maxEventBytes ?? DEFAULT_LIMITS.eventBytes,
+      metadataBytes: options.maxMetadataBytes ?? DEFAULT_LIMITS.metadataBytes,
+    },
   };
   const events = createEventStore(ctx, { flushMs: options.eventFlushMs });
-  let closing: Promise<void> | undefined;
-  return {
-    name: options.name,
+  const stores = {
     threads: createThreadStore(ctx),
     saver: createSaverStore(ctx),
     runs: createRunStore(ctx),
     blobs: createBlobStore(ctx),
     events,
+  };
+
+  // Calls in flight, so close() can wait for them: an app closes on pagehide or unmount without
+  // awaiting its last save, and that save must still land.
+  const inFlight = new Set<Promise<unknown>>();
+  let closing: Promise<void> | undefined;
+  const track = <T>(call: () => Promise<T>): Promise<T> => {
+    if (closing) return Promise.reject(closedError(options.name));
+    let p: Promise<T>;
+    try {
+      p = call();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    inFlight.add(p);
+    const done = () => inFlight.delete(p);
+    p.then(done, done);
+    return p;
+  };
+  const guard = <K extends StoreKey>(key: K): Stores[K] => {
+    const target = (stores as Record<StoreKey, unknown>)[key] as Record<string, (...a: unknown[]) => Promise<unknown>>;
+    const out: Record<string, (...a: unknown[]) => Promise<unknown>> = {};
+    for (const method of STORE_METHODS[key]) out[method] = (...args) => track(() => target[method](...args));
+    return out as unknown as Stores[K];
+  };
+
+  return {
+    name: options.name,
+    threads: guard("threads"),
+    saver: guard("saver"),
+    runs: guard("runs"),
+    blobs: guard("blobs"),
+    events: guard("events"),
+    flush() {
+      return track(async () => {
+        await events.flushAll();
+        await db.flushToDisk();
+      });
+    },
     close() {
       closing ??= (async () => {
         try {
+          while (inFlight.size) await Promise.allSettled([...inFlight]);
           await events.flushAll();
+          await db.flushToDisk("closing the store").catch(() => {});
         } finally {
+          events.close();
           db.close();
         }
       })();

@@ -12,11 +12,13 @@ registerWireHandlers();
 
 export type HostOpenOptions = Omit<EngineOptions, "indexedDB" | "onClose">;
 
+let closed = false;
+
 let engine: Engine | undefined;
 
 const host = {
   async open(options: HostOpenOptions, onClose?: (reason: "versionchange" | "closed") => void): Promise<void> {
-    if (engine) throw new StoreError("CONFLICT", "this worker already has a store open", { retryable: false });
+    if (engine || closed) throw new StoreError("CONFLICT", "this worker already has a store open", { retryable: false });
     engine = await openEngine({ ...options, onClose: (reason) => void onClose?.(reason) });
   },
 
@@ -32,10 +34,15 @@ const host = {
     return true;
   },
 
+  flush(): Promise<void> {
+    if (!engine) return Promise.reject(new StoreError("DATABASE_CLOSED", "no store is open in this worker", { retryable: false }));
+    return engine.flush();
+  },
+
+  /** Drains: the engine finishes every call that arrived before this one, then flushes and closes. */
   async close(): Promise<void> {
-    const e = engine;
-    engine = undefined;
-    await e?.close();
+    closed = true;
+    await engine?.close();
   },
 };
 

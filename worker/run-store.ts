@@ -107,14 +107,14 @@ export function createRunStore(ctx: EngineContext): RunStore {
     async createRun(runId, workflow, params) {
       assertId(runId, "runId");
       assertId(workflow, "workflow");
-      assertPlainObject(params, "params");
+      assertPlainObject(params, "params", ctx.limits.metadataBytes);
       const now = ctx.now();
       return db.write(
         ["meta"],
         async (tx) => {
           const meta = tx.objectStore("meta");
           if (await meta.getKey(runKey(runId))) throw new StoreError("CONFLICT", `run "${runId}" already exists`);
-          const row: RunRow = { runId, workflow, params, status: "pending", createdAt: now, updatedAt: now, eventSeq: 0, saved: 0 };
+          const row: RunRow = { runId, workflow, params, status: "running", createdAt: now, updatedAt: now, eventSeq: 0, saved: 0 };
           await meta.put(row, runKey(runId));
           return publicRun(row);
         },
@@ -149,7 +149,10 @@ export function createRunStore(ctx: EngineContext): RunStore {
       assertId(runId, "runId");
       assertId(nodeId, "nodeId");
       assertBytes(state, "state");
-      if (metadata !== undefined) assertStringRecord(metadata, "metadata");
+      if (metadata !== undefined) {
+        assertStringRecord(metadata, "metadata");
+        assertPlainObject(metadata, "metadata", ctx.limits.metadataBytes);
+      }
       const encoded = await payloads.encode(state);
       const createdAt = ctx.now();
       return db.write(
@@ -163,7 +166,8 @@ export function createRunStore(ctx: EngineContext): RunStore {
           if (metadata !== undefined) row.metadata = { ...metadata };
           const meta = tx.objectStore("meta");
           await meta.put(row, cpKey(runId, nodeId, seq));
-          await meta.put({ ...run, saved: run.saved + 1 } satisfies RunRow, runKey(runId));
+          // Every change to a run is a change of the run: updatedAt moves, never backwards.
+          await meta.put({ ...run, saved: run.saved + 1, updatedAt: Math.max(createdAt, run.updatedAt) } satisfies RunRow, runKey(runId));
           return toMeta(runId, nodeId, seq, row);
         },
         "saving a run checkpoint",
@@ -204,7 +208,7 @@ export function createRunStore(ctx: EngineContext): RunStore {
     },
 
     async appendEvent(event) {
-      assertPlainObject(event, "event");
+      assertPlainObject(event, "event", ctx.limits.eventBytes);
       const { runId, kind, nodeId, data } = event;
       assertId(runId, "event.runId");
       assertId(kind, "event.kind");
@@ -221,7 +225,7 @@ export function createRunStore(ctx: EngineContext): RunStore {
           if (nodeId !== undefined) stored.nodeId = nodeId;
           if (data !== undefined) stored.data = data;
           await tx.objectStore("events").put(stored, [R, runId, seq]);
-          await tx.objectStore("meta").put({ ...run, eventSeq: seq } satisfies RunRow, runKey(runId));
+          await tx.objectStore("meta").put({ ...run, eventSeq: seq, updatedAt: Math.max(timestamp, run.updatedAt) } satisfies RunRow, runKey(runId));
           return seq;
         },
         "appending a run event",

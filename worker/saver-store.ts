@@ -24,7 +24,7 @@ import {
   assertPutRequest,
   assertPutWritesRequest,
 } from "./saver-validate.js";
-import { assertId } from "../src/validate.js";
+import { assertId, assertSize } from "../src/validate.js";
 import type {
   CheckpointSaver,
   DeltaChannelHistory,
@@ -85,6 +85,7 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
     async put(r) {
       assertPutRequest(r);
       payloads.checkSize(r.metadata[1]);
+      assertSize(r.metadata[1].length, ctx.limits.metadataBytes, "metadata");
       // Compress before the transaction: CPU work inside it would let it auto-commit.
       const checkpoint = await encode(r.checkpoint);
       const blobs = await Promise.all(r.blobs.map(async (b) => ({ blob: b, encoded: b.value ? await encode(b.value) : undefined })));

@@ -93,7 +93,7 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
   return {
     async save(threadId, metadata, state) {
       assertId(threadId, "threadId");
-      assertPlainObject(metadata, "metadata");
+      assertPlainObject(metadata, "metadata", ctx.limits.metadataBytes);
       assertBytes(state, "state");
       const encoded = await payloads.encode(state);
       const createdAt = ctx.now();

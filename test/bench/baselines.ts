@@ -16,8 +16,8 @@ export class RawIdb {
   }
 
   /** Resolves once the transaction committed, like the store's calls. */
-  put(key: string, value: unknown): Promise<void> {
-    const tx = this.db.transaction("kv", "readwrite");
+  put(key: string, value: unknown, durability: IDBTransactionDurability = "relaxed"): Promise<void> {
+    const tx = this.db.transaction("kv", "readwrite", { durability });
     tx.objectStore("kv").put(value, key);
     return new Promise((resolve, reject) => {
       tx.oncomplete = () => resolve();

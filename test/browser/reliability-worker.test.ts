@@ -86,6 +86,8 @@ describe("worker death", () => {
       const gone = outcomes.filter((o) => isStoreError(o, "WORKER_GONE")).length;
       const ok = outcomes.filter((o) => o === "ok").length;
       const other = outcomes.length - gone - ok;
+      // The dead store keeps failing fast with the same code rather than hanging.
+      expect(isStoreError(await store.threads.count("t").catch((e: unknown) => e), "WORKER_GONE")).toBe(true);
       await store.close();
       const lost = await verifyAcked(name, "t", b.acked);
       printFigures(`worker death by ${label}`, { calls: outcomes.length, acked: ok, workerGone: gone, other, lost, settleMs: Math.round(settleMs) });
@@ -93,8 +95,9 @@ describe("worker death", () => {
       expect(gone).toBeGreaterThan(0);
       expect(settleMs).toBeLessThan(5_000);
       expect(lost).toBe(0);
-      // The dead store keeps failing fast with the same code rather than hanging.
-      expect(isStoreError(await store.threads.count("t").catch((e: unknown) => e), "WORKER_GONE")).toBe(true);
+      // Once closed, it says so.
+      const closed = await store.threads.count("t").catch((e: unknown) => e);
+      expect(isStoreError(closed, "DATABASE_CLOSED") && !(closed as { retryable: boolean }).retryable).toBe(true);
     });
   }
 

@@ -39,8 +39,9 @@ export function eventsSpec(backend: Backend): void {
       await events.finishTurn("t", 3);
       await expectCode(events.append("t", 3, { n: 2 }), "TURN_FINISHED");
       expect((await events.getTurn("t", 3))?.events).toEqual([{ n: 1 }]);
-      // Finishing again changes nothing; other turns stay open.
-      await events.finishTurn("t", 3);
+      // A turn is finished once: a second finishTurn says so and changes nothing; other turns stay open.
+      await expectCode(events.finishTurn("t", 3), "TURN_FINISHED");
+      expect(await events.getTurn("t", 3)).toEqual({ threadId: "t", turn: 3, events: [{ n: 1 }], finished: true });
       await events.append("t", 4, { n: 3 });
     });
 

@@ -14,14 +14,14 @@ export function runsSpec(backend: Backend): void {
       return { runs: o.stores.runs, ...o };
     }
 
-    it("creates a run pending, reads it back and updates its status", async () => {
+    it("creates a run running, reads it back and updates its status", async () => {
       const { runs } = await fresh();
       const created = await runs.createRun("r1", "summarise", { url: "https://example.com", depth: 2 });
-      expect(created).toMatchObject({ runId: "r1", workflow: "summarise", params: { url: "https://example.com", depth: 2 }, status: "pending" });
+      expect(created).toMatchObject({ runId: "r1", workflow: "summarise", params: { url: "https://example.com", depth: 2 }, status: "running" });
       expect(await runs.getRun("r1")).toEqual(created);
-      await runs.updateRunStatus("r1", "running");
+      await runs.updateRunStatus("r1", "completed");
       const updated = await runs.getRun("r1");
-      expect(updated?.status).toBe("running");
+      expect(updated?.status).toBe("completed");
       expect(updated!.updatedAt).toBeGreaterThanOrEqual(created.updatedAt);
       expect(updated!.createdAt).toBe(created.createdAt);
       expect(await runs.getRun("nope")).toBeUndefined();

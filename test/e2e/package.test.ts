@@ -66,9 +66,10 @@ describe("the packed package", () => {
       const latest = await engine.threads.loadLatest("t");
       const err = await engine.threads.load("t", "missing").catch((e) => e);
       await engine.close();
-      console.log(JSON.stringify([Array.from(latest.state), latest.meta.metadata, isStoreError(err, "NOT_FOUND")]));
+      console.log(JSON.stringify([Array.from(latest.state), latest.meta.metadata, isStoreError(err, "NOT_FOUND"), err.constructor.name]));
     `);
-    expect(JSON.parse(out)).toEqual([[1, 2, 3], { n: 1 }, true]);
+    // The built error class keeps its name, minified or not.
+    expect(JSON.parse(out)).toEqual([[1, 2, 3], { n: 1 }, true, "StoreError"]);
   });
 
   it("imports the page entry and the LangGraph entry in plain Node without starting a worker", () => {

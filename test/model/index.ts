@@ -17,6 +17,7 @@ export function createModel(): Stores {
     runs: new MemoryRuns(),
     blobs: new MemoryBlobs(),
     events: new MemoryEvents(),
+    async flush() {},
     async close() {},
   };
 }

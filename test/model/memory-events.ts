@@ -26,7 +26,9 @@ export class MemoryEvents implements EventStore {
   async finishTurn(threadId: string, turn: number): Promise<void> {
     assertId(threadId, "threadId");
     assertCount(turn, "turn");
-    this.turnOf(threadId, turn).finished = true;
+    const t = this.turnOf(threadId, turn);
+    if (t.finished) throw new StoreError("TURN_FINISHED", `turn ${turn} is finished`);
+    t.finished = true;
   }
 
   async getTurn(threadId: string, turn: number): Promise<StoredTurnEvents | undefined> {

@@ -34,7 +34,7 @@ export class MemoryRuns implements RunStore {
     assertId(workflow, "workflow");
     assertPlainObject(params, "params");
     if (this.runs.has(runId)) throw new StoreError("CONFLICT", `run ${runId} exists`);
-    const meta: RunMetadata = { runId, workflow, params: clone(params), status: "pending", createdAt: 0, updatedAt: 0 };
+    const meta: RunMetadata = { runId, workflow, params: clone(params), status: "running", createdAt: 0, updatedAt: 0 };
     this.runs.set(runId, { meta, checkpoints: [], events: [] });
     return clone(meta);
   }

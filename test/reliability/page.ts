@@ -1,4 +1,4 @@
-import { openStore, isStoreError, ERROR_CODES, type Store } from "../../src/index";
+import { openStore, isStoreError, withThreadLock, ERROR_CODES, type Store } from "../../src/index";
 import * as crash from "./crash-writer";
 import { countRowsWith } from "../conformance/backend";
 
@@ -32,6 +32,7 @@ const harness = {
   /** Rows per object store of database `name`, read with raw IndexedDB. */
   rows: (name: string) => countRowsWith(indexedDB, name),
   openStore,
+  withThreadLock,
   outcome,
   stores: new Map<string, Store>(),
   async open(name: string, options: Record<string, unknown> = {}): Promise<void> {

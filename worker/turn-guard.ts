@@ -1,0 +1,102 @@
+import { lockManager } from "../src/locks.js";
+
+/**
+ * Keeps buffered events of every handle (tab, worker) in their turn when any handle finishes it.
+ *
+ * A handle that buffers events of a turn holds the turn's lock in shared mode until they are
+ * written. finishTurn asks for the same lock in exclusive mode and tells the other handles,
+ * over a BroadcastChannel, to write that turn now: the lock is granted only once every holder has
+ * written its events and let go, and no handle starts buffering the turn again until the finish
+ * has committed (the Web Locks queue is first come, first served). A handle that dies lets go with
+ * it, so a crashed tab never blocks a finish.
+ */
+export interface TurnGuard {
+  /**
+   * Resolves once this handle holds `key` (shared), then reserves it for one buffered insert:
+   * `unreserve` after the insert. The hold it returns is new after every let-go: its `checked`
+   * flag says whether the turn was read under it (another handle may have finished it before).
+   */
+  reserve(key: string): Promise<{ checked: boolean }>;
+  unreserve(key: string): void;
+  /** Lets go of `key` when nothing of it is buffered or reserved here. */
+  releaseIfIdle(key: string, buffered: boolean): void;
+  /** Runs `fn` while no other handle buffers `key`; they are asked to write theirs first. */
+  exclusive<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  close(): void;
+}
+
+interface Hold {
+  checked: boolean;
+  /** Resolves when the shared lock is granted. */
+  granted: Promise<void>;
+  isGranted: boolean;
+  /** Inserts admitted under this hold that have not run yet. */
+  reserved: number;
+  release(): void;
+}
+
+export function createTurnGuard(dbName: string, onFlushRequest: (key: string) => void): TurnGuard {
+  const locks = lockManager();
+  const holds = new Map<string, Hold>();
+  const lockName = (key: string) => `idb-checkpoint:${dbName}:turn:${key}`;
+  const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel(`idb-checkpoint:${dbName}:events`) : undefined;
+  channel?.addEventListener("message", (event: MessageEvent) => {
+    const data = event.data as { flush?: unknown } | null;
+    if (typeof data?.flush === "string" && holds.has(data.flush)) onFlushRequest(data.flush);
+  });
+
+  function acquire(key: string): Hold {
+    let release!: () => void;
+    let grant!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const hold: Hold = { checked: false, granted: new Promise<void>((r) => (grant = r)), isGranted: false, reserved: 0, release };
+    void locks
+      .request(lockName(key), { mode: "shared" }, () => {
+        hold.isGranted = true;
+        grant();
+        return held;
+      })
+      .catch(() => {});
+    holds.set(key, hold);
+    return hold;
+  }
+
+  return {
+    async reserve(key) {
+      for (;;) {
+        const existing = holds.get(key);
+        const hold = existing ?? acquire(key);
+        await hold.granted;
+        // Released while this call waited for the grant: take a new hold.
+        if (holds.get(key) !== hold) continue;
+        hold.reserved++;
+        return hold;
+      }
+    },
+
+    unreserve(key) {
+      const hold = holds.get(key);
+      if (hold) hold.reserved--;
+    },
+
+    releaseIfIdle(key, buffered) {
+      const hold = holds.get(key);
+      if (!hold || buffered || hold.reserved > 0 || !hold.isGranted) return;
+      holds.delete(key);
+      hold.release();
+    },
+
+    async exclusive(key, fn) {
+      const result = locks.request(lockName(key), { mode: "exclusive" }, fn);
+      // After the request is queued: holders write the turn and let go; new holders queue behind it.
+      channel?.postMessage({ flush: key });
+      return result;
+    },
+
+    close() {
+      channel?.close();
+      for (const hold of holds.values()) hold.release();
+      holds.clear();
+    },
+  };
+}
