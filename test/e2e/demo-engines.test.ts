@@ -41,7 +41,8 @@ const tid = (id: string) => `[data-testid="${id}"]`;
 /** What a test does in a tab of the demo, as DOM calls in the page. */
 function demo(tab: Tab) {
   const ui = {
-    async until<R>(read: () => Promise<R>, ok: (v: R) => boolean, what: string, timeoutMs = 15_000): Promise<R> {
+    // Generous: the machine running these is shared, and WebKit's round trips are slow.
+    async until<R>(read: () => Promise<R>, ok: (v: R) => boolean, what: string, timeoutMs = 30_000): Promise<R> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const v = await read();
@@ -55,12 +56,18 @@ function demo(tab: Tab) {
     text: (sel: string) => tab.evaluate((s) => document.querySelector(s)?.textContent ?? null, sel),
     attr: (sel: string, name: string) => tab.evaluate(([s, n]) => document.querySelector(s)?.getAttribute(n) ?? null, [sel, name] as const),
     disabled: (sel: string) => tab.evaluate((s) => (document.querySelector(s) as HTMLButtonElement | null)?.disabled ?? null, sel),
-    click: (sel: string) =>
-      tab.evaluate((s) => {
-        const el = document.querySelector(s) as HTMLElement | null;
-        if (!el) throw new Error(`no element ${s}`);
-        el.click();
-      }, sel),
+    /** Clicks the element once it is there and enabled, as Playwright's click waits for it. */
+    async click(sel: string): Promise<void> {
+      await ui.until(
+        () => tab.evaluate((s) => {
+          const el = document.querySelector(s) as HTMLButtonElement | null;
+          return el !== null && !el.disabled;
+        }, sel),
+        Boolean,
+        `${sel} to be clickable`,
+      );
+      await tab.evaluate((s) => (document.querySelector(s) as HTMLElement).click(), sel);
+    },
     /** Types `value` into the input and presses Enter, as the demo's keyboard handlers see it. */
     enter: (sel: string, value: string) =>
       tab.evaluate(([s, v]) => {
