@@ -3,12 +3,14 @@ import { defineConfig } from "vitest/config";
 import { playwright } from "@vitest/browser-playwright";
 import { chromiumLaunchOptions } from "./test/chromium";
 import { engineInstances } from "./test/engines/instances";
+import { nodeCommands } from "./test/node-commands";
 
 const root = import.meta.dirname;
 
 const alias = {
   "idb-checkpoint/langgraph": resolve(root, "src/langgraph/index.ts"),
   "idb-checkpoint/worker": resolve(root, "worker/index.ts"),
+  "idb-checkpoint/testing": resolve(root, "src/testing/index.ts"),
   "idb-checkpoint": resolve(root, "src/index.ts"),
 };
 
@@ -42,6 +44,7 @@ const browserProject = (
       // Chromium through Playwright, Firefox and WebKitGTK through providers of their own
       // (test/engines/), each set on its instance; IDB_BROWSERS narrows the list.
       instances: engines === "all" ? engineInstances(provider) : [{ browser: "chromium" as const, provider }],
+      commands: nodeCommands,
     },
   },
 });
@@ -75,12 +78,14 @@ export default defineConfig({
         index: resolve(root, "src/index.ts"),
         worker: resolve(root, "worker/index.ts"),
         langgraph: resolve(root, "src/langgraph/index.ts"),
+        // The Playwright kit: Node-side, its own entry, never imported by the others.
+        testing: resolve(root, "src/testing/index.ts"),
       },
       formats: ["es"],
     },
     rollupOptions: {
       // Dependencies stay imports: the app's bundler dedupes them, and Node resolves them.
-      external: [/^idb(\/.*)?$/, /^comlink/, /^fflate/, /^@langchain\//],
+      external: [/^idb(\/.*)?$/, /^comlink/, /^fflate/, /^@langchain\//, /^node:/],
     },
   },
   worker: { format: "es" },

@@ -1,16 +1,16 @@
-import { Annotation, END, MessagesAnnotation, START, StateGraph, type BaseCheckpointSaver } from "@langchain/langgraph/web";
+import { Annotation, END, MessagesAnnotation, START, StateGraph, interrupt, type BaseCheckpointSaver } from "@langchain/langgraph/web";
+import type { RunnableConfig } from "@langchain/core/runnables";
 import { AIMessage, ToolMessage } from "@langchain/core/messages";
+import { inNodeContext } from "idb-checkpoint/langgraph";
 import { respond } from "./responder";
 import { runTool } from "./tools";
 
 /**
- * The demo's agent: a two-node LangGraph.js graph (agent -> tools -> agent) that stops before
- * every tool run for the user's approval.
- *
- * The pause is a static breakpoint (`interruptBefore: ["tools"]`), not `interrupt()`: in a
- * browser `interrupt()` needs AsyncLocalStorage, which LangGraph.js only finds in Node. A
- * breakpoint needs nothing of the kind, and the approval's question is already in the state:
- * the pending tool call of the last AI message.
+ * The demo's agent: a two-node LangGraph.js graph (agent -> tools -> agent) whose tools node asks
+ * the user before it runs anything, with LangGraph's `interrupt()`. The node awaits first (a real
+ * app would look the tool up, or check a policy); `inNodeContext(config, ...)` is what lets
+ * `interrupt()` find its node after an await in a browser. The answer comes back through
+ * `Command({ resume: "approve" | "decline" })`.
  */
 export const AgentState = Annotation.Root({
   ...MessagesAnnotation.spec,
@@ -24,11 +24,15 @@ export const APPROVAL_NODE = "tools";
 export function buildAgent(checkpointer: BaseCheckpointSaver) {
   return new StateGraph(AgentState)
     .addNode("agent", (state: AgentValues) => ({ messages: [respond(state.messages, `call_${state.messages.length}`)] }))
-    .addNode(APPROVAL_NODE, (state: AgentValues) => {
+    .addNode(APPROVAL_NODE, async (state: AgentValues, config: RunnableConfig) => {
       const last = state.messages[state.messages.length - 1] as AIMessage;
+      const calls = last.tool_calls ?? [];
+      await Promise.resolve(calls);
+      const answer = inNodeContext(config, () => interrupt<{ tools: string[] }, Answer>({ tools: calls.map((c) => c.name) }));
+      if (answer === "decline") return { messages: calls.map(declined) };
       const messages: ToolMessage[] = [];
       const notes: string[] = [];
-      for (const call of last.tool_calls ?? []) {
+      for (const call of calls) {
         const outcome = runTool(call.name, call.args as Record<string, string>, state.notes.concat(notes));
         messages.push(new ToolMessage({ content: outcome.content, tool_call_id: call.id ?? "", name: call.name }));
         notes.push(...(outcome.notes ?? []));
@@ -41,10 +45,13 @@ export function buildAgent(checkpointer: BaseCheckpointSaver) {
       return last.tool_calls?.length ? APPROVAL_NODE : END;
     })
     .addEdge(APPROVAL_NODE, "agent")
-    .compile({ checkpointer, interruptBefore: [APPROVAL_NODE] });
+    .compile({ checkpointer });
 }
 
 export type Agent = ReturnType<typeof buildAgent>;
+
+/** The user's answer to a pending tool call, passed as `Command({ resume })`. */
+export type Answer = "approve" | "decline";
 
 /** What the user declined, as the tool's result: the graph then continues as if the tool had run. */
 export function declined(call: { id?: string; name: string }): ToolMessage {

@@ -1,5 +1,5 @@
-import { isStoreError } from "idb-checkpoint";
-import { App } from "./app";
+import { App, type Tab } from "./app";
+import { describeClose, describeFailure } from "./errors";
 import { Session } from "./session";
 import { mountPersistenceBadge } from "./ui/persistence-badge";
 
@@ -10,16 +10,13 @@ const $ = (id: string) => document.getElementById(id)!;
 
 /** Storage failures are shown, never swallowed: a blank page would hide that nothing is saved. */
 function reportError(error: unknown): void {
-  const code = isStoreError(error) ? `${error.code}: ` : "";
-  const message = error instanceof Error ? error.message : String(error);
-  const hint = isStoreError(error, "QUOTA_EXCEEDED")
-    ? " The browser has no room left for this site; delete a conversation to free space."
-    : isStoreError(error)
-      ? " The last change was not saved."
-      : "";
-  $("banner-text").textContent = `${code}${message}.${hint}`.replace("..", ".");
-  $("banner").hidden = false;
+  showBanner(describeFailure(error));
   console.error(error);
+}
+
+function showBanner(text: string): void {
+  $("banner-text").textContent = text;
+  $("banner").hidden = false;
 }
 
 $("banner-close").addEventListener("click", () => ($("banner").hidden = true));
@@ -37,6 +34,7 @@ mountPersistenceBadge($("persistence") as HTMLButtonElement);
 /** In the built app a service worker caches every file, so the demo loads with the network off. */
 async function enableOffline(): Promise<void> {
   const badge = $("offline-badge");
+  badge.hidden = false;
   const script = document.querySelector<HTMLMetaElement>('meta[name="service-worker"]')?.content;
   if (!script || !("serviceWorker" in navigator)) {
     badge.textContent = "Works offline (in the built app)";
@@ -54,13 +52,12 @@ async function enableOffline(): Promise<void> {
 async function start(): Promise<void> {
   enableOffline().catch((e) => {
     $("offline-badge").textContent = "Offline cache unavailable";
+    $("offline-badge").hidden = false;
     console.warn(e);
   });
   let session: Session;
   try {
-    session = await Session.open(DB_NAME, (reason) => {
-      if (reason === "closed") reportError(new Error("The browser closed the database (site data cleared?); reload to continue"));
-    });
+    session = await Session.open(DB_NAME, (reason) => showBanner(describeClose(reason)));
   } catch (e) {
     reportError(e);
     $("chat").replaceChildren(Object.assign(document.createElement("p"), { className: "welcome centered", textContent: "Storage is unavailable in this browser, so conversations cannot be kept." }));
@@ -69,7 +66,7 @@ async function start(): Promise<void> {
   }
   const app = new App(session, { sidebar: $("sidebar"), chat: $("chat"), title: $("chat-title"), subtitle: $("chat-sub"), panel: $("panel"), tabs: $("tabs") }, reportError);
   for (const button of $("tabs").querySelectorAll<HTMLButtonElement>("button")) {
-    button.addEventListener("click", () => app.showTab(button.dataset.tab as "history" | "events" | "storage"));
+    button.addEventListener("click", () => app.showTab(button.dataset.tab as Tab));
   }
   await app.refresh();
   document.body.dataset.ready = "true";

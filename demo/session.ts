@@ -1,8 +1,8 @@
 import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
-import type { StateSnapshot } from "@langchain/langgraph/web";
-import { isStoreError, openStore, type Store, type StoredTurnEvents } from "idb-checkpoint";
+import { Command, type StateSnapshot } from "@langchain/langgraph/web";
+import { isStoreError, isThreadBusy, openStore, withThreadLock, type Store, type StoredTurnEvents } from "idb-checkpoint";
 import { IndexedDBSaver } from "idb-checkpoint/langgraph";
-import { APPROVAL_NODE, buildAgent, declined, type Agent, type AgentValues } from "./agent";
+import { APPROVAL_NODE, buildAgent, type Agent, type AgentValues, type Answer } from "./agent";
 
 /**
  * Everything the demo keeps, kept by the library: the agent's checkpoints through
@@ -38,7 +38,7 @@ export class Session {
     private readonly agent: Agent,
   ) {}
 
-  static async open(name: string, onClose?: (reason: string) => void): Promise<Session> {
+  static async open(name: string, onClose?: (reason: "versionchange" | "closed") => void): Promise<Session> {
     const store = await openStore({ name, onClose });
     return new Session(store, buildAgent(new IndexedDBSaver(store)));
   }
@@ -107,31 +107,68 @@ export class Session {
     return this.store.events.getTurns(id);
   }
 
-  async send(id: string, text: string): Promise<void> {
-    await this.runTurn(id, { type: "user_message", text }, { messages: [new HumanMessage(text)] });
+  /** True while some tab (this one included) runs the thread. */
+  isRunning(id: string): Promise<boolean> {
+    return isThreadBusy(this.store.name, id);
   }
 
-  async approve(id: string): Promise<void> {
-    const { pending } = await this.view(id);
-    if (!pending) return;
-    await this.runTurn(id, { type: "approved", tool: pending.name }, null);
+  /**
+   * Every change to a thread's conversation runs under the thread's lock (Web Locks, across
+   * tabs), and decides what to do only once it holds it: a second tab that clicked Approve on the
+   * same step waits, then finds the step already run and does nothing. `onWait` tells the page
+   * that another tab is running the thread.
+   */
+  private exclusive(id: string, onWait: (() => void) | undefined, work: () => Promise<void>): Promise<void> {
+    return withThreadLock(this.store.name, id, work, { ifBusy: "wait", onWait });
   }
 
-  /** Declining answers the tool call with a refusal as if the tool had run, then lets the agent reply. */
-  async decline(id: string): Promise<void> {
-    const { pending } = await this.view(id);
-    if (!pending) return;
-    await this.agent.updateState(config(id), { messages: [declined(pending)] }, APPROVAL_NODE);
-    await this.runTurn(id, { type: "declined", tool: pending.name }, null);
+  /** Sends a message unless the thread waits for an approval (another tab may have got there first). */
+  async send(id: string, text: string, onWait?: () => void): Promise<"done" | "stale"> {
+    let outcome: "done" | "stale" = "stale";
+    await this.exclusive(id, onWait, async () => {
+      if ((await this.view(id)).pending) return;
+      await this.runTurn(id, { type: "user_message", text }, { messages: [new HumanMessage(text)] });
+      outcome = "done";
+    });
+    return outcome;
+  }
+
+  /**
+   * Runs the tool call pending at checkpoint `atCheckpoint` (the one the user saw); "stale" when
+   * the thread moved on meanwhile (another tab approved, declined or forked).
+   */
+  async approve(id: string, atCheckpoint: string | undefined, onWait?: () => void): Promise<"done" | "stale"> {
+    let outcome: "done" | "stale" = "stale";
+    await this.exclusive(id, onWait, async () => {
+      const { pending, checkpointId } = await this.view(id);
+      if (!pending || checkpointId !== atCheckpoint) return;
+      await this.runTurn(id, { type: "approved", tool: pending.name }, new Command({ resume: "approve" satisfies Answer }));
+      outcome = "done";
+    });
+    return outcome;
+  }
+
+  /** Declining answers the tool call with a refusal instead of running it, then lets the agent reply. */
+  async decline(id: string, atCheckpoint: string | undefined, onWait?: () => void): Promise<"done" | "stale"> {
+    let outcome: "done" | "stale" = "stale";
+    await this.exclusive(id, onWait, async () => {
+      const { pending, checkpointId } = await this.view(id);
+      if (!pending || checkpointId !== atCheckpoint) return;
+      await this.runTurn(id, { type: "declined", tool: pending.name }, new Command({ resume: "decline" satisfies Answer }));
+      outcome = "done";
+    });
+    return outcome;
   }
 
   /** Time travel: a new checkpoint whose parent is the chosen one; the thread continues from there. */
-  async fork(id: string, checkpointId: string): Promise<void> {
-    await this.agent.updateState({ configurable: { thread_id: id, checkpoint_id: checkpointId } }, { messages: [] });
-    const turn = await this.nextTurn(id);
-    await this.store.events.append(id, turn, { type: "forked", from: checkpointId, at: Date.now() });
-    await this.store.events.finishTurn(id, turn);
-    await this.touch(id);
+  async fork(id: string, checkpointId: string, onWait?: () => void): Promise<void> {
+    await this.exclusive(id, onWait, async () => {
+      await this.agent.updateState({ configurable: { thread_id: id, checkpoint_id: checkpointId } }, { messages: [] });
+      const turn = await this.nextTurn(id);
+      await this.store.events.append(id, turn, { type: "forked", from: checkpointId, at: Date.now() });
+      await this.store.events.finishTurn(id, turn);
+      await this.touch(id);
+    });
   }
 
   private async nextTurn(id: string): Promise<number> {
@@ -143,7 +180,7 @@ export class Session {
    * One graph run is one turn of events: what started it, each step, tool call and result, and
    * how it ended. finishTurn makes the turn durable before the UI reports it done.
    */
-  private async runTurn(id: string, start: Record<string, unknown>, input: AgentValues | { messages: BaseMessage[] } | null): Promise<void> {
+  private async runTurn(id: string, start: Record<string, unknown>, input: Parameters<Agent["stream"]>[0]): Promise<void> {
     const turn = await this.nextTurn(id);
     const log = (event: Record<string, unknown>) => this.store.events.append(id, turn, { ...event, at: Date.now() });
     await log(start);

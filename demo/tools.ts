@@ -9,7 +9,31 @@ export interface ToolOutcome {
   notes?: string[];
 }
 
+/**
+ * Every tool run is entered in a ledger that all tabs share (localStorage): the demo's stand-in
+ * for a tool's side effect, such as an email sent or a payment made, which must happen once
+ * however many tabs approve the step. The count is shown in the Events panel.
+ */
+export const TOOL_LEDGER_KEY = "idb-checkpoint-demo:tool-runs";
+
+export function toolRuns(): number {
+  try {
+    return Number(localStorage.getItem(TOOL_LEDGER_KEY) ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+function enterInLedger(): void {
+  try {
+    localStorage.setItem(TOOL_LEDGER_KEY, String(toolRuns() + 1));
+  } catch {
+    // No localStorage (a sandboxed frame): the tool still runs, uncounted.
+  }
+}
+
 export function runTool(name: string, args: Record<string, string>, notes: readonly string[]): ToolOutcome {
+  enterInLedger();
   switch (name) {
     case "calculator":
       return { content: formatNumber(evaluate(args.expression ?? "")) };

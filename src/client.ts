@@ -4,6 +4,8 @@ import { StoreError, toStoreError } from "./errors.js";
 import { assertOptions, type Durability } from "./options.js";
 import type { Stores } from "./types.js";
 import type { Host } from "../worker/main.js";
+import { subscribeToChanges, type ChangeListener, type SubscribeOptions } from "./changes/index.js";
+import type { StoreUsage, UsageOptions } from "./usage.js";
 
 export interface OpenStoreOptions extends RpcOptions {
   /** Database name; one IndexedDB database per name. */
@@ -41,6 +43,13 @@ export interface OpenStoreOptions extends RpcOptions {
 /** The page-side store: the five stores of the engine, each call one message to the worker. */
 export interface Store extends Stores {
   readonly name: string;
+  /**
+   * Calls `listener` after each committed change to this database, made through this store or
+   * in any other tab, with the thread (or run) it touched; returns the function that stops it.
+   */
+  subscribe(listener: ChangeListener, options?: SubscribeOptions): () => void;
+  /** Bytes stored per thread and in total (one read of the database), and the browser's estimate. */
+  usage(options?: UsageOptions): Promise<StoreUsage>;
 }
 
 /**
@@ -60,8 +69,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     throw new StoreError("WORKER_GONE", `openStore could not start its worker: ${toStoreError(e).message}`, { cause: e, retryable: false });
   }
   const rpc = new Rpc<Host>(worker, { ...options, workerLabel: options.worker ? undefined : "idb-checkpoint's worker (worker/main)" });
+  let changeSource: string | undefined;
   try {
-    await rpc.call(
+    changeSource = await rpc.call(
       "openStore",
       (remote) =>
         remote.open(
@@ -100,6 +110,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     flush() {
       return call("flush", (remote) => remote.flush());
     },
+    subscribe: (listener, subscribeOptions) => subscribeToChanges(name, listener, subscribeOptions, changeSource ?? undefined),
+    usage: (usageOptions) => call("usage", (remote) => remote.usage(usageOptions)),
     close() {
       closing ??= (async () => {
         try {

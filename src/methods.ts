@@ -10,7 +10,7 @@ type MethodsOf<K extends StoreKey> = ReadonlyArray<Extract<keyof Stores[K], stri
  */
 export const STORE_METHODS: { readonly [K in StoreKey]: MethodsOf<K> } = {
   threads: ["save", "load", "loadLatest", "list", "delete", "deleteThread", "count", "listThreads"],
-  saver: ["put", "putWrites", "getTuple", "list", "deleteThread", "getDeltaChannelHistory"],
+  saver: ["put", "putWrites", "getTuple", "list", "deleteThread", "getDeltaChannelHistory", "batch", "copyThread", "prune", "deleteForRuns", "listThreads"],
   runs: [
     "createRun",
     "getRun",

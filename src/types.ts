@@ -76,6 +76,11 @@ export interface SaverPutRequest {
   channelVersions: Record<string, string | number>;
   /** Only the channels named in newVersions; stored once per (thread, ns, channel, version). */
   blobs: SaverBlob[];
+  /**
+   * The run that made the checkpoint, when the metadata does not say (LangGraph.js passes it in
+   * the run's config, not in the metadata); deleteForRuns finds checkpoints by it.
+   */
+  runId?: string;
 }
 
 export interface SaverWrite {
@@ -155,8 +160,36 @@ export interface DeltaChannelHistory {
   seed?: SerializedValue;
 }
 
+/** One write of a batch: a put or a putWrites request. */
+export type SaverWriteOp = { put: SaverPutRequest } | { putWrites: SaverPutWritesRequest };
+
+export interface SaverPruneOptions {
+  /** "keep_latest" (default): each namespace keeps its newest checkpoint; "delete": the whole thread goes. */
+  strategy?: "keep_latest" | "delete";
+}
+
+export interface SaverListThreadsRequest {
+  /** At most this many threads, the most recently updated. */
+  limit?: number;
+}
+
+export interface SaverThreadInfo {
+  threadId: string;
+  /** The thread's newest checkpoint in any namespace: its last update. */
+  lastCheckpointId: string;
+  lastNs: string;
+  /** That checkpoint's serialized header (its timestamp is inside). */
+  lastCheckpoint: SerializedValue;
+  /** The newest checkpoint of the root namespace (the last one's when the root has none). */
+  rootCheckpointId: string;
+  /** Its serialized metadata. */
+  metadata: SerializedValue;
+}
+
 export interface CheckpointSaver {
   put(request: SaverPutRequest): Promise<void>;
+  /** The operations in order, in one transaction: all are stored or none is. Checked before anything is written. */
+  batch(ops: SaverWriteOp[]): Promise<void>;
   /** Accepted also before the checkpoint is stored. Regular writes insert-if-absent; special ones replace. */
   putWrites(request: SaverPutWritesRequest): Promise<void>;
   getTuple(request: SaverGetRequest): Promise<StoredSaverTuple | undefined>;
@@ -166,6 +199,14 @@ export interface CheckpointSaver {
   deleteThread(threadId: string): Promise<void>;
   /** One read transaction for the whole ancestor walk. */
   getDeltaChannelHistory(request: SaverDeltaHistoryRequest): Promise<Record<string, DeltaChannelHistory>>;
+  /** Copies every checkpoint, value and write of `source` (same ids) to the empty thread `target`; CONFLICT when it is not empty. */
+  copyThread(source: string, target: string): Promise<void>;
+  /** Keeps each namespace's newest checkpoint of each thread ("keep_latest") or deletes the threads ("delete"), freeing what no kept checkpoint needs. */
+  prune(threadIds: string[], options?: SaverPruneOptions): Promise<void>;
+  /** Deletes every checkpoint (and its writes) whose metadata run_id is one of `runIds`, in every thread and namespace. */
+  deleteForRuns(runIds: string[]): Promise<void>;
+  /** Threads, most recently updated first. */
+  listThreads(request?: SaverListThreadsRequest): Promise<SaverThreadInfo[]>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -297,3 +297,20 @@ export function checkEntry(e: unknown, what: string): asserts e is Entry {
 export function integrity(message: string, cause?: unknown): StoreError {
   return new StoreError("INTEGRITY", message, { cause, retryable: false });
 }
+
+/**
+ * The `blobs` keys a row of that store leads to (for usage figures, which walk a payload's rows
+ * without decoding them): a payload's top row or a node to its entries' nodes or chunks (with
+ * their reference counts), a delta chunk to its base. `key` tells a node from a payload's row.
+ */
+export function blobLinks(key: string, row: unknown): string[] {
+  if (typeof row !== "object" || row === null) return [];
+  const r = row as Partial<NodeRow & ChunkRow>;
+  if (Array.isArray(r.kids) && typeof r.level === "number") {
+    const level = key.startsWith(NODE) ? r.level - 1 : r.level;
+    const keys = r.kids.filter((k) => Array.isArray(k) && typeof k[0] === "string").map((k) => k[0]);
+    return level === 0 ? keys.flatMap((k) => [CHUNK + k, REFS + k]) : keys.map((k) => NODE + k);
+  }
+  if (Array.isArray(r.base) && typeof r.base[0] === "string") return [CHUNK + r.base[0], REFS + r.base[0]];
+  return [];
+}

@@ -11,6 +11,9 @@ import { createRunStore } from "./run-store.js";
 import { createBlobStore } from "./blob-store.js";
 import { createEventStore } from "./event-store.js";
 import { DEFAULT_LIMITS } from "./limits.js";
+import { createAnnouncer } from "./announce.js";
+import { measureUsage, type UsageOptions, type StoreUsage } from "./usage.js";
+import { subscribeToChanges, type ChangeListener, type SubscribeOptions } from "../src/changes/index.js";
 
 export type { Stores } from "../src/types.js";
 export * from "../src/types.js";
@@ -46,6 +49,12 @@ export interface EngineOptions {
 /** An engine: the five stores over one database, running in the calling thread. */
 export interface Engine extends Stores {
   readonly name: string;
+  /** This engine's id in change notices (StoreChange.local is true for its own changes). */
+  readonly changeSource: string;
+  /** Calls `listener` after each committed change, from this engine or any other of the database. */
+  subscribe(listener: ChangeListener, options?: SubscribeOptions): () => void;
+  /** Bytes stored per thread and in total, and the browser's estimate where it has one. */
+  usage(options?: UsageOptions): Promise<StoreUsage>;
 }
 
 const closedError = (name: string) =>
@@ -72,13 +81,15 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     },
   };
   const events = createEventStore(ctx, { flushMs: options.eventFlushMs });
-  const stores = {
+  // Announces each committed write on the database's channel (store.subscribe listens).
+  const announcer = createAnnouncer(options.name, { flush: () => events.flushAll() });
+  const stores = announcer.wrap({
     threads: createThreadStore(ctx),
     saver: createSaverStore(ctx),
     runs: createRunStore(ctx),
     blobs: createBlobStore(ctx),
     events,
-  };
+  });
 
   // Calls in flight, so close() can wait for them: an app closes on pagehide or unmount without
   // awaiting its last save, and that save must still land.
@@ -117,6 +128,9 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
         await db.flushToDisk();
       });
     },
+    changeSource: announcer.source,
+    subscribe: (listener, subscribeOptions) => subscribeToChanges(options.name, listener, subscribeOptions, announcer.source),
+    usage: (usageOptions) => track(() => measureUsage(ctx, usageOptions)),
     close() {
       closing ??= (async () => {
         try {
@@ -125,6 +139,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
           await db.flushToDisk("closing the store").catch(() => {});
         } finally {
           events.close();
+          announcer.close();
           db.close();
         }
       })();

@@ -3,6 +3,7 @@ import { registerWireHandlers } from "../src/wire.js";
 import { isStoreMethod } from "../src/methods.js";
 import { StoreError } from "../src/errors.js";
 import { openEngine, type Engine, type EngineOptions } from "./index.js";
+import type { StoreUsage, UsageOptions } from "../src/usage.js";
 
 /**
  * The worker's entry: the engine behind Comlink, and nothing else. The page talks to it through
@@ -17,9 +18,11 @@ let closed = false;
 let engine: Engine | undefined;
 
 const host = {
-  async open(options: HostOpenOptions, onClose?: (reason: "versionchange" | "closed") => void): Promise<void> {
+  /** Resolves with the engine's id in change notices, so the page can tell its own changes. */
+  async open(options: HostOpenOptions, onClose?: (reason: "versionchange" | "closed") => void): Promise<string> {
     if (engine || closed) throw new StoreError("CONFLICT", "this worker already has a store open", { retryable: false });
     engine = await openEngine({ ...options, onClose: (reason) => void onClose?.(reason) });
+    return engine.changeSource;
   },
 
   async call(store: string, method: string, args: unknown[]): Promise<unknown> {
@@ -28,6 +31,11 @@ const host = {
     if (!Array.isArray(args)) throw new StoreError("INVALID_ARGUMENT", "arguments must be an array");
     const target = engine[store] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
     return target[method](...args);
+  },
+
+  async usage(options?: UsageOptions): Promise<StoreUsage> {
+    if (!engine) throw new StoreError("DATABASE_CLOSED", "no store is open in this worker", { retryable: false });
+    return engine.usage(options);
   },
 
   ping(): true {

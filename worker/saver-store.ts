@@ -1,37 +1,10 @@
 import type { EngineContext } from "./context.js";
 import { prefixRange, type Key, type ReadTx } from "./db.js";
-import type { EncodedPayload } from "./payload.js";
-import {
-  S,
-  SaverReader,
-  blobKey,
-  cpKey,
-  globalIndexKey,
-  threadIndexKey,
-  writeKey,
-  loadBlob,
-  loadCheckpoint,
-  storeBlob,
-  storeCheckpoint,
-  storeWrite,
-  writeRef,
-  type CheckpointRow,
-} from "./saver-rows.js";
-import {
-  assertDeltaHistoryRequest,
-  assertGetRequest,
-  assertListRequest,
-  assertPutRequest,
-  assertPutWritesRequest,
-} from "./saver-validate.js";
-import { assertId, assertSize } from "../src/validate.js";
-import type {
-  CheckpointSaver,
-  DeltaChannelHistory,
-  SaverListRequest,
-  SerializedValue,
-  StoredWrite,
-} from "../src/types.js";
+import { S, SaverReader, cpKey, loadCheckpoint, type CheckpointRow } from "./saver-rows.js";
+import { assertDeltaHistoryRequest, assertGetRequest, assertListRequest } from "./saver-validate.js";
+import { createSaverWrites, runBatch, runWrite } from "./saver-writes.js";
+import { createSaverThreads } from "./saver-threads.js";
+import type { CheckpointSaver, DeltaChannelHistory, SaverListRequest, SerializedValue, StoredWrite } from "../src/types.js";
 
 /**
  * Seed 001, bytes level: LangGraph's checkpoint saver storage, laid out like LangGraph's Postgres
@@ -39,11 +12,13 @@ import type {
  * once per (thread, ns, channel, version), only for the channels a put names as new, and
  * channel_values is rebuilt on read from the header's channel versions. Values arrive serialized
  * by the caller ([type, bytes]) and go through the payload module (compressed, checksummed).
+ * Writes live in saver-writes.ts, whole-thread operations in saver-threads.ts.
  */
 export function createSaverStore(ctx: EngineContext): CheckpointSaver {
   const { db, payloads } = ctx;
   const reader = new SaverReader(payloads);
-  const encode = (value: SerializedValue) => payloads.encode(value[1]);
+  const writes = createSaverWrites(ctx);
+  const threads = createSaverThreads(ctx);
 
   /** The header of (thread, ns, id), or the newest of (thread, ns) when id is absent. */
   async function findRow(tx: ReadTx, thread: string, ns: string, id?: string): Promise<[string, CheckpointRow] | undefined> {
@@ -83,80 +58,19 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
 
   return {
     async put(r) {
-      assertPutRequest(r);
-      payloads.checkSize(r.metadata[1]);
-      assertSize(r.metadata[1].length, ctx.limits.metadataBytes, "metadata");
-      // Compress before the transaction: CPU work inside it would let it auto-commit.
-      const checkpoint = await encode(r.checkpoint);
-      const blobs = await Promise.all(r.blobs.map(async (b) => ({ blob: b, encoded: b.value ? await encode(b.value) : undefined })));
-      await db.write(
-        ["meta", "blobs"],
-        async (tx) => {
-          const meta = tx.objectStore("meta");
-          const key = cpKey(r.threadId, r.ns, r.checkpointId);
-          const blobKeys = blobs.map(({ blob }) => blobKey(r.threadId, r.ns, blob.channel, blob.version));
-          // Every read first, together, then every write: requests in flight at once cost one
-          // round trip to the database, where one after another each costs its own.
-          const [old, ...present] = await Promise.all([meta.get(key), ...blobKeys.map((bk) => meta.count(bk))]);
-          const writes: Promise<unknown>[] = [];
-          // Putting an existing id replaces it (as LangGraph's SQL savers do).
-          if (old) writes.push(payloads.release(tx, loadCheckpoint(old).checkpoint.ref));
-          const header = payloads.put(tx, checkpoint).then((ref) => {
-            const row: CheckpointRow = {
-              v: r.v,
-              checkpoint: { type: r.checkpoint[0], ref },
-              metadata: [r.metadata[0], r.metadata[1].slice()],
-              metadataIndex: r.metadataIndex,
-              channelVersions: r.channelVersions,
-            };
-            if (r.parentId !== undefined) row.parentId = r.parentId;
-            return meta.put(storeCheckpoint(row), key);
-          });
-          writes.push(header, meta.put(0, threadIndexKey(r.threadId, r.ns, r.checkpointId)), meta.put(0, globalIndexKey(r.threadId, r.ns, r.checkpointId)));
-          const stored = new Set<string>();
-          blobs.forEach(({ blob, encoded }, i) => {
-            // Insert-if-absent: a (channel, version) is stored once, whichever put names it first
-            // (or the first time it appears in this put).
-            const id = JSON.stringify([blob.channel, blob.version]);
-            if (present[i] > 0 || stored.has(id)) return;
-            stored.add(id);
-            const value = encoded && blob.value ? payloads.put(tx, encoded).then((ref) => ({ type: blob.value![0], ref })) : Promise.resolve({});
-            writes.push(value.then((v) => meta.put(storeBlob(v), blobKeys[i])));
-          });
-          await Promise.all(writes);
-        },
-        "saver.put",
-      );
+      const prepared = await writes.preparePut(r);
+      await db.write(["meta", "blobs"], (tx) => runWrite(tx, prepared), "saver.put");
     },
 
     async putWrites(r) {
-      assertPutWritesRequest(r);
-      const encoded: EncodedPayload[] = await Promise.all(r.writes.map((w) => encode(w.value)));
-      await db.write(
-        ["meta", "blobs"],
-        async (tx) => {
-          const meta = tx.objectStore("meta");
-          // No check that the checkpoint exists: LangGraph sends writes before (or while) it puts it.
-          const keys = r.writes.map((w) => writeKey(r.threadId, r.ns, r.checkpointId, r.taskId, w.idx));
-          const olds = await Promise.all(keys.map((key) => meta.get(key)));
-          // Which write lands in each slot: a retried task must not replace its first output
-          // (regular, idx >= 0); the latest error / interrupt / resume (special, idx < 0) wins.
-          const landing = new Map<number, number>();
-          r.writes.forEach((w, i) => {
-            if (w.idx < 0) landing.set(w.idx, i);
-            else if (!olds[i] && !landing.has(w.idx)) landing.set(w.idx, i);
-          });
-          const writes: Promise<unknown>[] = [];
-          for (const i of landing.values()) {
-            const w = r.writes[i];
-            if (olds[i]) writes.push(payloads.release(tx, writeRef(olds[i])));
-            const ref = payloads.put(tx, encoded[i]);
-            writes.push(ref.then((ref) => meta.put(storeWrite({ taskId: r.taskId, taskPath: r.taskPath, idx: w.idx, channel: w.channel, type: w.value[0], ref }), keys[i])));
-          }
-          await Promise.all(writes);
-        },
-        "saver.putWrites",
-      );
+      const prepared = await writes.preparePutWrites(r);
+      await db.write(["meta", "blobs"], (tx) => runWrite(tx, prepared), "saver.putWrites");
+    },
+
+    async batch(ops) {
+      const prepared = await writes.prepareBatch(ops);
+      if (prepared.length === 0) return;
+      await db.write(["meta", "blobs"], (tx) => runBatch(tx, prepared), "saver.batch");
     },
 
     async getTuple(r) {
@@ -201,36 +115,11 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
       );
     },
 
-    async deleteThread(threadId) {
-      assertId(threadId, "threadId");
-      await db.write(
-        ["meta", "blobs"],
-        async (tx) => {
-          const meta = tx.objectStore("meta");
-          const cpRange = prefixRange([S, "cp", threadId]);
-          const [cpKeys, cpRows, blobRows, writeRows] = await Promise.all([
-            meta.getAllKeys(cpRange),
-            meta.getAll(cpRange),
-            meta.getAll(prefixRange([S, "bl", threadId])),
-            meta.getAll(prefixRange([S, "wr", threadId])),
-          ]);
-          const refs = [
-            ...cpRows.map((c) => loadCheckpoint(c).checkpoint.ref),
-            ...blobRows.flatMap((b) => {
-              const ref = loadBlob(b)?.ref;
-              return ref ? [ref] : [];
-            }),
-            ...writeRows.map(writeRef),
-          ];
-          await Promise.all([
-            ...refs.map((ref) => payloads.release(tx, ref)),
-            ...cpKeys.map((k) => meta.delete(globalIndexKey(threadId, k[3] as string, k[4] as string))),
-            ...["cp", "ti", "bl", "wr"].map((kind) => meta.delete(prefixRange([S, kind, threadId]))),
-          ]);
-        },
-        "saver.deleteThread",
-      );
-    },
+    deleteThread: threads.deleteThread,
+    copyThread: threads.copyThread,
+    prune: threads.prune,
+    deleteForRuns: threads.deleteForRuns,
+    listThreads: threads.listThreads,
 
     async getDeltaChannelHistory(r) {
       assertDeltaHistoryRequest(r);

@@ -5,6 +5,8 @@ import type {
   SaverDeltaHistoryRequest,
   SaverGetRequest,
   SaverListRequest,
+  SaverListThreadsRequest,
+  SaverPruneOptions,
   SaverPutRequest,
   SaverPutWritesRequest,
   SaverWrite,
@@ -74,6 +76,7 @@ export function assertPutRequest(r: unknown): asserts r is SaverPutRequest {
   assertVersions(r.channelVersions, "channelVersions");
   if (!Array.isArray(r.blobs)) throw invalid(`blobs must be an array, got ${describe(r.blobs)}`);
   r.blobs.forEach((b, i) => assertBlob(b, `blobs[${i}]`));
+  assertOptionalId(r.runId, "runId");
 }
 
 export function assertPutWritesRequest(r: unknown): asserts r is SaverPutWritesRequest {
@@ -115,4 +118,42 @@ export function assertDeltaHistoryRequest(r: unknown): asserts r is SaverDeltaHi
     // Channel names become keys of the result object.
     if (FORBIDDEN_KEYS.has(c)) throw invalid(`channels[${i}] is the forbidden name "${c}"`);
   });
+}
+
+export function assertIdList(value: unknown, what: string): asserts value is string[] {
+  if (!Array.isArray(value)) throw invalid(`${what} must be an array of ids, got ${describe(value)}`);
+  value.forEach((id, i) => assertId(id, `${what}[${i}]`));
+}
+
+export function assertCopyThread(source: unknown, target: unknown): asserts source is string {
+  assertId(source, "source");
+  assertId(target, "target");
+  if (source === target) throw invalid(`copyThread needs two different threads, got "${source}" twice`);
+}
+
+/** Checks prune's arguments; returns the strategy, "keep_latest" when none is given. */
+export function assertPrune(threadIds: unknown, options: unknown = {}): NonNullable<SaverPruneOptions["strategy"]> {
+  assertIdList(threadIds, "threadIds");
+  if (!isPlainObject(options)) throw invalid(`prune's options must be an object, got ${describe(options)}`);
+  for (const key of Object.keys(options)) if (key !== "strategy") throw invalid(`unknown prune option "${key}"`);
+  const strategy = options.strategy ?? "keep_latest";
+  if (strategy !== "keep_latest" && strategy !== "delete") throw invalid(`prune strategy must be "keep_latest" or "delete", got ${describe(strategy)}`);
+  return strategy;
+}
+
+export function assertListThreads(request: unknown): asserts request is SaverListThreadsRequest {
+  if (!isPlainObject(request)) throw invalid(`listThreads' request must be an object, got ${describe(request)}`);
+  for (const key of Object.keys(request)) if (key !== "limit") throw invalid(`unknown listThreads option "${key}"`);
+  if (request.limit !== undefined) assertCount(request.limit, "limit");
+}
+
+/**
+ * Where a run id given beside the metadata is kept: in the metadata index, under a key no
+ * metadata key (a JSON object key LangGraph writes) uses, so list filters never meet it.
+ */
+export const RUN_ID_KEY = "\u0000run_id";
+
+/** The run a stored checkpoint belongs to (canonical JSON), from its metadata or beside it. */
+export function runIdOf(index: Record<string, string>): string | undefined {
+  return index.run_id ?? index[RUN_ID_KEY];
 }

@@ -10,15 +10,26 @@ export interface ChatActions {
 
 export const SUGGESTIONS = ["What is 12 * (7 + 5)?", "Remember that the launch is on Friday", "What do my notes say about the launch?"];
 
-/** The conversation of one thread, the pending approval if any, and the composer. */
-export function renderChat(view: ThreadView, busy: boolean, actions: ChatActions): HTMLElement[] {
+/** What the page is doing with the thread: running it here, or waiting while another tab does. */
+export interface ChatState {
+  busy: boolean;
+  /** Another tab holds the thread's lock and runs it. */
+  elsewhere: boolean;
+}
+
+/**
+ * The conversation of one thread, then (outside the scrolling log, so it is always in view) the
+ * pending approval if any, and the composer.
+ */
+export function renderChat(view: ThreadView, state: ChatState, actions: ChatActions): HTMLElement[] {
+  const busy = state.busy || state.elsewhere;
   const log = h("div", { class: "messages", testid: "messages", attrs: { role: "log", "aria-live": "polite" } });
   if (view.messages.length === 0) log.append(renderWelcome(actions));
   for (const message of view.messages) log.append(renderMessage(message));
-  if (busy) log.append(h("div", { class: "typing", text: "Agent is working…" }));
-  if (view.pending) log.append(renderApproval(view.pending, busy, actions));
+  if (state.busy) log.append(h("div", { class: "typing", text: "Agent is working…" }));
+  if (state.elsewhere) log.append(h("div", { class: "typing", testid: "running-elsewhere", text: "Another tab is running this conversation…" }));
   queueMicrotask(() => (log.scrollTop = log.scrollHeight));
-  return [log, renderComposer(view, busy, actions)];
+  return [log, view.pending ? renderApproval(view.pending, busy, actions) : null, renderComposer(view, busy, actions)].filter((e): e is HTMLElement => e !== null);
 }
 
 function renderWelcome(actions: ChatActions): HTMLElement {

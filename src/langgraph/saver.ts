@@ -16,7 +16,8 @@ import {
   type SerializerProtocol,
 } from "@langchain/langgraph-checkpoint";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import type { CheckpointSaver, SaverBlob, SerializedValue, StoredSaverTuple, StoredWrite } from "../types.js";
+import type { CheckpointSaver, SaverBlob, SaverPutRequest, SaverPutWritesRequest, SaverWriteOp, SerializedValue, StoredSaverTuple, StoredWrite } from "../types.js";
+import { WriteQueue } from "./write-queue.js";
 import { canonicalJson } from "../canonical-json.js";
 
 export { canonicalJson };
@@ -30,10 +31,31 @@ export { canonicalJson };
  */
 export interface SaverHost {
   saver: CheckpointSaver;
+  /** The store's name (openStore and openEngine give it): runThread locks threads per store. */
+  readonly name?: string;
 }
 
 export interface IndexedDBSaverOptions {
   serde?: SerializerProtocol;
+  /**
+   * false (default): put and putWrites resolve once stored, so when graph.invoke() resolves its
+   * checkpoints are stored. true: they resolve once serialized and queued (the store keeps their
+   * order), so LangGraph runs ahead of the database and consecutive checkpoints are stored
+   * together, in few transactions; invoke() may then resolve before its last writes are stored,
+   * and `await saver.flush()` (runThread does it) is what says they are.
+   */
+  pipeline?: boolean;
+}
+
+/** One thread as `listThreads` lists it. */
+export interface ThreadSummary {
+  threadId: string;
+  /** The `ts` of the thread's newest checkpoint, in any namespace (ISO 8601). */
+  updatedAt: string;
+  /** The newest checkpoint of the root namespace. */
+  checkpointId: string;
+  /** That checkpoint's metadata. */
+  metadata: CheckpointMetadata;
 }
 
 interface Address {
@@ -46,19 +68,78 @@ const MISSING_THREAD =
 
 export class IndexedDBSaver extends BaseCheckpointSaver {
   private readonly store: CheckpointSaver;
+  private readonly queue: WriteQueue;
+  /** The store's name, which runThread's cross-tab lock is scoped to. */
+  readonly storeName: string;
+  private readonly pipeline: boolean;
 
   constructor(store: SaverHost, options: IndexedDBSaverOptions = {}) {
     super(options.serde);
     if (!store || typeof store !== "object" || !store.saver) throw new TypeError("IndexedDBSaver needs a store from openStore or openEngine");
-    this.store = store.saver;
+    const saver = store.saver;
+    this.store = saver;
+    this.storeName = typeof store.name === "string" && store.name !== "" ? store.name : "default";
+    this.pipeline = options.pipeline === true;
+    this.queue = new WriteQueue(
+      (ops) => saver.batch(ops),
+      (op) => ("put" in op ? saver.put(op.put) : saver.putWrites(op.putWrites)),
+    );
+  }
+
+  /**
+   * Resolves once the writes made so far, and any that settling them set off (LangGraph chains a
+   * checkpoint's put behind the one before), are stored or have failed. runThread waits for it
+   * before another run may start on the thread, also after a run was stopped midway.
+   */
+  async flush(): Promise<void> {
+    for (;;) {
+      const last = this.queue.settled();
+      await last;
+      await new Promise((r) => setTimeout(r, 0));
+      if (this.queue.settled() === last) break;
+    }
+    const failure = this.unreported;
+    this.unreported = undefined;
+    if (failure !== undefined) throw failure;
+  }
+
+  /** The first failure of a pipelined write since the last flush, which reports it. */
+  private unreported: unknown;
+
+  /** Queues a write; resolves when it is stored, or once it is queued when pipelining. */
+  private async write(op: Promise<SaverWriteOp>, address: string): Promise<void> {
+    const stored = this.queue.push(op, address);
+    if (!this.pipeline) return stored;
+    stored.catch((e: unknown) =>
+      op.then(
+        () => {
+          this.unreported ??= e;
+        },
+        // Its serialization failed: the caller has that error already.
+        () => {},
+      ),
+    );
+    // Serialization errors still reach the caller; storage errors reach flush().
+    await op;
+  }
+
+  /**
+   * Reads see every write made before them: they wait for the writes still queued, or, for a
+   * read of one thread and namespace, for those made to it (a subgraph starting need not wait
+   * for its parent's writes).
+   */
+  private async reading(threadId?: string, ns?: string): Promise<CheckpointSaver> {
+    await this.queue.settled(threadId === undefined || ns === undefined ? undefined : addressOf(threadId, ns));
+    return this.store;
   }
 
   async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
     const threadId = config.configurable?.thread_id;
     if (threadId === undefined) return undefined;
-    const stored = await this.store.getTuple({
+    const ns: string = config.configurable?.checkpoint_ns ?? "";
+    const stored = await (await this.reading(threadId, ns)).getTuple({
       threadId,
-      ns: config.configurable?.checkpoint_ns ?? "",
+      ns,
       checkpointId: getCheckpointId(config) || undefined,
     });
     return stored && this.toTuple(stored);
@@ -69,7 +150,7 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
     const filter: Record<string, string> = {};
     for (const [key, value] of Object.entries(options.filter ?? {})) filter[key] = canonicalJson(value);
     // One round trip and one read transaction; the tuples are yielded after it has committed.
-    const stored = await this.store.list({
+    const stored = await (await this.reading()).list({
       threadId: c.thread_id,
       ns: c.checkpoint_ns,
       checkpointId: c.checkpoint_id || undefined,
@@ -80,14 +161,33 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
     for (const tuple of stored) yield await this.toTuple(tuple);
   }
 
-  async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
+  /**
+   * `newVersions` names the channels whose values changed since the parent; without it (savers
+   * that subclass a checkpointer call `super.put(config, checkpoint, metadata)`) every versioned
+   * value is sent, and the store keeps each (channel, version) once as before.
+   */
+  async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions?: ChannelVersions): Promise<RunnableConfig> {
     const threadId = config.configurable?.thread_id;
     if (threadId === undefined) throw new Error(`Failed to put checkpoint. ${MISSING_THREAD}`);
     const ns: string = config.configurable?.checkpoint_ns ?? "";
+    await this.write(this.putRequest(config, checkpoint, metadata, newVersions), addressOf(threadId, ns));
+    return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
+  }
+
+  private async putRequest(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions?: ChannelVersions): Promise<SaverWriteOp> {
+    const threadId: string = config.configurable?.thread_id;
+    const ns: string = config.configurable?.checkpoint_ns ?? "";
     // The runtime keeps mutating its checkpoint object: serialize a copy.
     const { channel_values: values, ...header } = copyCheckpoint(checkpoint);
+    const versions = header.channel_versions ?? {};
+    // Values of channels without a version (`__pregel_tasks: []`, `messages: []` before the first
+    // message) have no blob to live in: they travel inside the checkpoint's own bytes.
+    const unversioned: Record<string, unknown> = {};
+    for (const [channel, value] of Object.entries(values ?? {})) {
+      if (!Object.prototype.hasOwnProperty.call(versions, channel)) unversioned[channel] = value;
+    }
     const blobs: SaverBlob[] = await Promise.all(
-      Object.entries(newVersions).map(async ([channel, version]) => ({
+      Object.entries(newVersions ?? versions).map(async ([channel, version]) => ({
         channel,
         version,
         // A channel without a value is recorded as such, so reads do not look further back.
@@ -99,7 +199,9 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
       if (value !== undefined) metadataIndex[key] = canonicalJson(value);
     }
     const parentId: string | undefined = config.configurable?.checkpoint_id || undefined;
-    await this.store.put({
+    // LangGraph.js keeps a run's id in its config, not in the checkpoint's metadata.
+    const runId: unknown = config.metadata?.run_id;
+    const put: SaverPutRequest = {
       threadId,
       ns,
       checkpointId: checkpoint.id,
@@ -108,13 +210,17 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
       // The id (the checkpoint's key) and channel_versions (stored as channelVersions, which the
       // store needs to find values) are put back on read: in the checkpoint's bytes too they
       // would be stored twice, in every checkpoint.
-      checkpoint: await this.serde.dumpsTyped(omit(header, "id", "channel_versions")),
+      checkpoint: await this.serde.dumpsTyped({
+        ...omit(header, "id", "channel_versions"),
+        ...(Object.keys(unversioned).length > 0 ? { channel_values: unversioned } : {}),
+      }),
       metadata: await this.serde.dumpsTyped(metadata),
       metadataIndex,
-      channelVersions: { ...checkpoint.channel_versions },
+      channelVersions: { ...versions },
       blobs,
-    });
-    return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
+    };
+    if (typeof runId === "string" && runId !== "" && (metadata as { run_id?: unknown } | undefined)?.run_id === undefined) put.runId = runId;
+    return { put };
   }
 
   async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string, taskPath?: string): Promise<void> {
@@ -122,7 +228,13 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
     const checkpointId = config.configurable?.checkpoint_id;
     if (threadId === undefined) throw new Error(`Failed to put writes. ${MISSING_THREAD}`);
     if (checkpointId === undefined) throw new Error('Failed to put writes. The RunnableConfig is missing a "checkpoint_id" in its "configurable" property.');
-    await this.store.putWrites({
+    await this.write(this.putWritesRequest(config, writes, taskId, taskPath), addressOf(threadId, config.configurable?.checkpoint_ns ?? ""));
+  }
+
+  private async putWritesRequest(config: RunnableConfig, writes: PendingWrite[], taskId: string, taskPath?: string): Promise<SaverWriteOp> {
+    const threadId: string = config.configurable?.thread_id;
+    const checkpointId: string = config.configurable?.checkpoint_id;
+    const putWrites: SaverPutWritesRequest = {
       threadId,
       ns: config.configurable?.checkpoint_ns ?? "",
       checkpointId,
@@ -136,11 +248,55 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
           value: await this.serde.dumpsTyped(value),
         })),
       ),
-    });
+    };
+    return { putWrites };
   }
 
   async deleteThread(threadId: string): Promise<void> {
-    await this.store.deleteThread(threadId);
+    await (await this.reading()).deleteThread(threadId);
+  }
+
+  /**
+   * Copies every checkpoint of `source` (all namespaces, same checkpoint ids, pending writes and
+   * metadata) to `target`, which must have none (else CONFLICT). Storage is shared by content,
+   * so a copy costs little; the two threads then go their own ways.
+   */
+  async copyThread(source: string, target: string): Promise<void> {
+    await (await this.reading()).copyThread(source, target);
+  }
+
+  /**
+   * "keep_latest" (default): each namespace of each thread keeps its newest checkpoint and its
+   * pending writes, so the threads resume as before but have no history; "delete": the threads
+   * are deleted. Channel values and writes no kept checkpoint needs are freed.
+   */
+  async prune(threadIds: string[], options: { strategy?: "keep_latest" | "delete" } = {}): Promise<void> {
+    await (await this.reading()).prune(threadIds, options);
+  }
+
+  /**
+   * Deletes the checkpoints (and their writes) made by these runs, in every thread: a run's id
+   * is its config's `metadata.run_id` (`graph.invoke(input, { configurable, metadata: { run_id } })`),
+   * or `run_id` in the checkpoint's metadata.
+   */
+  async deleteForRuns(runIds: string[]): Promise<void> {
+    await (await this.reading()).deleteForRuns(runIds);
+  }
+
+  /** The threads, most recently updated first, with the metadata of each one's newest checkpoint. */
+  async listThreads(options: { limit?: number } = {}): Promise<ThreadSummary[]> {
+    const found = await (await this.reading()).listThreads(options);
+    return Promise.all(
+      found.map(async (t): Promise<ThreadSummary> => {
+        const last = (await this.load(t.lastCheckpoint)) as { ts?: string };
+        return {
+          threadId: t.threadId,
+          updatedAt: typeof last.ts === "string" ? last.ts : "",
+          checkpointId: t.rootCheckpointId,
+          metadata: (await this.load(t.metadata)) as CheckpointMetadata,
+        };
+      }),
+    );
   }
 
   /**
@@ -167,7 +323,7 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
     if (channels.length === 0) return {};
     const threadId = config.configurable?.thread_id;
     if (threadId === undefined) return Object.fromEntries(channels.map((c) => [c, { writes: [] }]));
-    const stored = await this.store.getDeltaChannelHistory({
+    const stored = await (await this.reading()).getDeltaChannelHistory({
       threadId,
       ns: config.configurable?.checkpoint_ns ?? "",
       checkpointId: getCheckpointId(config) || undefined,
@@ -194,7 +350,8 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
   private async toTuple(t: StoredSaverTuple): Promise<CheckpointTuple> {
     const checkpoint = (await this.load(t.checkpoint)) as Checkpoint;
     checkpoint.id = t.checkpointId;
-    const channelValues: Record<string, unknown> = {};
+    // Unversioned values came back inside the checkpoint's bytes; versioned ones from their blobs.
+    const channelValues: Record<string, unknown> = { ...(checkpoint.channel_values ?? {}) };
     for (const [channel, value] of Object.entries(t.channelValues)) channelValues[channel] = await this.load(value);
     checkpoint.channel_values = channelValues;
     checkpoint.channel_versions = { ...t.channelVersions };
@@ -223,6 +380,11 @@ function omit<T extends object, K extends keyof T>(value: T, ...keys: K[]): Omit
   const copy = { ...value };
   for (const k of keys) delete copy[k];
   return copy;
+}
+
+/** A thread and namespace as one key: reads of it wait for the writes queued to it. */
+function addressOf(threadId: string, ns: string): string {
+  return JSON.stringify([threadId, ns]);
 }
 
 function configOf(a: Address, checkpointId: string): RunnableConfig {

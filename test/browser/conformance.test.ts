@@ -2,6 +2,7 @@ import { openStore } from "../../src/index";
 import { countRowsWith, uniqueName, type Backend } from "../conformance/backend";
 import { threadsSpec } from "../conformance/threads.spec";
 import { saverSpec } from "../conformance/saver.spec";
+import { saverThreadsSpec } from "../conformance/saver-threads.spec";
 import { runsSpec } from "../conformance/runs.spec";
 import { blobsSpec } from "../conformance/blobs.spec";
 import { eventsSpec } from "../conformance/events.spec";
@@ -17,6 +18,7 @@ const workerBackend: Backend = {
 
 threadsSpec(workerBackend);
 saverSpec(workerBackend);
+saverThreadsSpec(workerBackend);
 runsSpec(workerBackend);
 blobsSpec(workerBackend);
 eventsSpec(workerBackend);

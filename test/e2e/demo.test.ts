@@ -1,123 +1,16 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { build, preview, type PreviewServer } from "vite";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright";
-import { chromiumLaunchOptions } from "../chromium";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { BrowserContext, Page } from "playwright";
+import { DB_NAME, agentTexts, approve, demoRoot, newThread, rename, repo, send, useDemo, userTexts } from "./demo-harness";
 
 /**
- * The demo as a visitor gets it: built with Vite into a temporary folder, served by Vite's
- * preview server, driven in Chromium. Each test gets a fresh browser context (fresh IndexedDB,
- * no service worker yet) and fails on any page error or unhandled rejection.
+ * The demo's main journeys in Chromium, built and served as a visitor gets it (demo-harness.ts).
  */
-const repo = resolve(import.meta.dirname, "../..");
-const demoRoot = join(repo, "demo");
-const DB_NAME = "idb-checkpoint-demo";
 
-let outDir: string;
-let server: PreviewServer;
-let baseUrl: string;
-let browser: Browser;
-let contexts: BrowserContext[] = [];
-let problems: string[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once("error", fail);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => done(port));
-    });
-  });
-}
-
-beforeAll(async () => {
-  outDir = mkdtempSync(join(tmpdir(), "idb-checkpoint-demo-"));
-  const configFile = join(demoRoot, "vite.config.ts");
-  await build({ configFile, logLevel: "warn", build: { outDir, emptyOutDir: true } });
-  server = await preview({ configFile, logLevel: "warn", build: { outDir }, preview: { host: "127.0.0.1", port: await freePort(), strictPort: true } });
-  baseUrl = server.resolvedUrls!.local[0];
-  browser = await chromium.launch(chromiumLaunchOptions());
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
-});
-
-afterEach(async () => {
-  for (const context of contexts) {
-    for (const page of context.pages()) {
-      const rejections = await page.evaluate(() => (window as unknown as { __rejections?: string[] }).__rejections ?? []).catch(() => []);
-      problems.push(...rejections.map((r) => `unhandled rejection: ${r}`));
-    }
-    await context.close();
-  }
-  contexts = [];
-  const found = problems;
-  problems = [];
-  expect(found).toEqual([]);
-});
-
-async function newContext(): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  await context.addInitScript(() => {
-    const w = window as unknown as { __rejections: string[] };
-    w.__rejections = [];
-    window.addEventListener("unhandledrejection", (e) => w.__rejections.push(String(e.reason)));
-  });
-  contexts.push(context);
-  return context;
-}
-
-async function openDemo(context: BrowserContext): Promise<Page> {
-  const page = await context.newPage();
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("dialog", (d) => {
-    problems.push(`dialog: ${d.message()}`);
-    void d.dismiss();
-  });
-  await page.goto(baseUrl);
-  await page.waitForSelector("body[data-ready=true]");
-  return page;
-}
-
-async function newThread(page: Page): Promise<string> {
-  const before = await page.getByTestId("thread").count();
-  await page.getByTestId("new-thread").click();
-  await expect.poll(() => page.getByTestId("thread").count()).toBe(before + 1);
-  await page.waitForSelector(".thread.active");
-  return (await page.locator(".thread.active").getAttribute("data-thread-id"))!;
-}
-
-/** Renames the selected thread in place. */
-async function rename(page: Page, title: string): Promise<void> {
-  await page.locator(".thread.active [data-testid=rename-thread]").click();
-  await page.getByTestId("rename-input").fill(title);
-  await page.getByTestId("rename-input").press("Enter");
-  await expect.poll(() => page.getByTestId("chat-title").textContent()).toBe(title);
-}
-
-/** Sends a message and waits until the agent stops at its approval breakpoint. */
-async function send(page: Page, text: string): Promise<void> {
-  await page.getByTestId("composer").fill(text);
-  await page.getByTestId("composer").press("Enter");
-  await page.getByTestId("approval").waitFor();
-}
-
-async function approve(page: Page): Promise<void> {
-  const replies = await page.getByTestId("msg-agent").count();
-  await page.getByTestId("approve").click();
-  await expect.poll(() => page.getByTestId("msg-agent").count()).toBe(replies + 1);
-  await expect.poll(() => page.getByTestId("approval").count()).toBe(0);
-}
-
-const agentTexts = (page: Page) => page.getByTestId("agent-text").allTextContents();
-const userTexts = (page: Page) => page.getByTestId("msg-user").allTextContents();
+const demo = useDemo();
+const newContext = () => demo.newContext();
+const openDemo = (context: BrowserContext) => demo.openDemo(context);
 
 /** Rows of every object store of the demo's database, read in the page. */
 function countRows(page: Page, threadId: string): Promise<{ meta: number; events: number; blobs: number; threadRows: number }> {
@@ -311,8 +204,8 @@ describe("the demo app", () => {
     // The store's worker cannot load: openStore rejects, and the page must say so.
     await context.route(/\/assets\/main-[^/]*\.js$/, (route) => route.abort());
     const page = await context.newPage();
-    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-    await page.goto(baseUrl);
+    page.on("pageerror", (e) => demo.problem(`page error: ${e.message}`));
+    await page.goto(demo.baseUrl);
     await page.getByTestId("error-banner").waitFor({ state: "visible" });
     expect(await page.getByTestId("error-banner").textContent()).toMatch(/\S/);
     expect(await page.getByTestId("chat-title").textContent()).toBe("Storage unavailable");

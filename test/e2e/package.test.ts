@@ -81,6 +81,16 @@ describe("the packed package", () => {
     expect(JSON.parse(out)).toEqual(["function", "function", "function"]);
   });
 
+  it("imports the Playwright kit, idb-checkpoint/testing, in plain Node", () => {
+    const out = node(`
+      const kit = await import("idb-checkpoint/testing");
+      let code;
+      try { kit.checkExport({ format: "something else" }); } catch (e) { code = e.code; }
+      console.log(JSON.stringify([typeof kit.exportStore, typeof kit.importStore, typeof kit.flushEvents, code]));
+    `);
+    expect(JSON.parse(out)).toEqual(["function", "function", "function", "INVALID_ARGUMENT"]);
+  });
+
   it("bundles the worker as its own file next to the page entry", () => {
     const dist = join(project, "node_modules/idb-checkpoint/dist");
     const index = readFileSync(join(dist, "index.js"), "utf8");

@@ -195,6 +195,26 @@ describe("IndexedDBSaver beyond LangGraph's suite", () => {
     expect((await saver.getTuple(cfg("t")))?.checkpoint.channel_values).toEqual({ big });
   });
 
+  it("returns channel values that have no version, and accepts put without newVersions, as MemorySaver does", async () => {
+    const { saver } = await fresh();
+    const memory = new MemorySaver();
+    // __pregel_tasks and messages carry values but no version, as LangGraph writes them before
+    // anything has been sent or said; "a" has a version but is not named as new in the 2nd put.
+    const first = checkpoint({ a: "A", __pregel_tasks: [], messages: [] }, { a: 1 });
+    const second = checkpoint({ a: "A", b: "B", __pregel_tasks: [] }, { a: 1, b: 2 });
+    for (const s of [saver, memory] as BaseCheckpointSaver[]) {
+      const parent = await s.put(cfg("t"), first, meta(0), { a: 1 });
+      // The three-argument call subclasses make with super.put(config, checkpoint, metadata).
+      await (s.put as (c: RunnableConfig, cp: Checkpoint, m: ReturnType<typeof meta>) => Promise<RunnableConfig>)(parent, second, meta(1));
+    }
+    for (const id of [first.id, second.id]) {
+      const ours = await saver.getTuple(cfg("t", "", id));
+      expect(ours?.checkpoint).toEqual((await memory.getTuple(cfg("t", "", id)))?.checkpoint);
+    }
+    expect((await saver.getTuple(cfg("t", "", first.id)))?.checkpoint.channel_values).toEqual({ a: "A", __pregel_tasks: [], messages: [] });
+    expect((await saver.getTuple(cfg("t")))?.checkpoint.channel_values).toEqual({ a: "A", b: "B", __pregel_tasks: [] });
+  });
+
   it("makes channel versions that increase and differ between branches forked from one checkpoint", async () => {
     const { saver } = await fresh();
     const v1 = saver.getNextVersion(undefined);

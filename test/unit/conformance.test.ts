@@ -6,6 +6,7 @@ import { openEngine } from "../../worker/index";
 import { countRowsWith, uniqueName, type Backend } from "../conformance/backend";
 import { threadsSpec } from "../conformance/threads.spec";
 import { saverSpec } from "../conformance/saver.spec";
+import { saverThreadsSpec } from "../conformance/saver-threads.spec";
 import { runsSpec } from "../conformance/runs.spec";
 import { blobsSpec } from "../conformance/blobs.spec";
 import { eventsSpec } from "../conformance/events.spec";
@@ -23,6 +24,7 @@ const engineBackend: Backend = {
 
 threadsSpec(engineBackend);
 saverSpec(engineBackend);
+saverThreadsSpec(engineBackend);
 runsSpec(engineBackend);
 blobsSpec(engineBackend);
 eventsSpec(engineBackend);

@@ -1,0 +1,84 @@
+import { changeChannelName, engineLockPrefix, WRITE_METHODS, type ChangeMessage, type ChangedStore, type FlushRequest, type FlushedMessage } from "../src/changes/index.js";
+import type { Stores } from "../src/types.js";
+import { lockManager, locksSpanTabs } from "../src/locks.js";
+
+/**
+ * Announces every committed write of an engine on the database's BroadcastChannel, so pages of
+ * this tab and of every other one can redraw (src/changes/subscribe.ts listens). The wrapped
+ * method announces only after its promise resolved, which every store resolves after its
+ * transaction committed; a failed call announces nothing.
+ */
+export interface Announcer {
+  /** This engine's id on the channel: tells a page which changes its own store made. */
+  readonly source: string;
+  wrap<S extends Omit<Stores, "close" | "flush">>(stores: S): S;
+  close(): void;
+}
+
+export interface AnnouncerOptions {
+  /** Writes the engine's buffered events; run when a flush request arrives on the channel. */
+  flush?: () => Promise<void>;
+}
+
+export function createAnnouncer(storeName: string, options: AnnouncerOptions = {}): Announcer {
+  const source = typeof crypto?.randomUUID === "function" ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+  let channel: BroadcastChannel | undefined;
+  if (typeof BroadcastChannel === "function") {
+    channel = new BroadcastChannel(changeChannelName(storeName));
+    // Node keeps its process alive while a channel is open; an announcer must not.
+    (channel as unknown as { unref?: () => void }).unref?.();
+  }
+  // Present while open: a flush request learns from the lock how many engines must answer.
+  let leave: (() => void) | undefined;
+  let closed = false;
+  if (channel && options.flush && locksSpanTabs()) {
+    void lockManager()
+      .request(engineLockPrefix(storeName) + source, {}, () => (closed ? Promise.resolve() : new Promise<void>((r) => (leave = r))))
+      .catch(() => {});
+    channel.onmessage = (event: MessageEvent) => {
+      const request = event.data as Partial<FlushRequest> | null;
+      if (request?.kind !== "idb-checkpoint:flush" || typeof request.id !== "string") return;
+      const id = request.id;
+      options.flush!().then(
+        () => post({ kind: "idb-checkpoint:flushed", id, source }),
+        (e: unknown) => post({ kind: "idb-checkpoint:flushed", id, source, error: e instanceof Error ? e.message : String(e) }),
+      );
+    };
+  }
+  const post = (message: ChangeMessage | FlushedMessage) => {
+    try {
+      channel?.postMessage(message);
+    } catch {
+      // Closed meanwhile: the engine is closing, nobody is left to tell.
+    }
+  };
+  return {
+    source,
+    wrap<S extends Omit<Stores, "close" | "flush">>(stores: S): S {
+      if (!channel) return stores;
+      const wrapped: Record<string, unknown> = { ...stores };
+      for (const store of Object.keys(WRITE_METHODS) as ChangedStore[]) {
+        const target = stores[store] as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+        const copy: Record<string, unknown> = Object.create(Object.getPrototypeOf(target));
+        Object.assign(copy, target);
+        for (const [method, describe] of Object.entries(WRITE_METHODS[store])) {
+          const original = target[method];
+          if (typeof original !== "function") continue;
+          copy[method] = async (...args: unknown[]) => {
+            const result = await original.apply(target, args);
+            post({ kind: "idb-checkpoint:change", source, change: { store, method, ...describe(args), at: Date.now() } });
+            return result;
+          };
+        }
+        wrapped[store] = copy;
+      }
+      return wrapped as S;
+    },
+    close() {
+      closed = true;
+      channel?.close();
+      channel = undefined;
+      leave?.();
+    },
+  };
+}

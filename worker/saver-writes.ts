@@ -1,0 +1,160 @@
+import type { EngineContext } from "./context.js";
+import type { WriteTx } from "./db.js";
+import type { EncodedPayload } from "./payload.js";
+import {
+  blobKey,
+  cpKey,
+  globalIndexKey,
+  threadIndexKey,
+  writeKey,
+  loadCheckpoint,
+  storeBlob,
+  storeCheckpoint,
+  storeWrite,
+  writeRef,
+  type CheckpointRow,
+} from "./saver-rows.js";
+import { RUN_ID_KEY, assertPutRequest, assertPutWritesRequest } from "./saver-validate.js";
+import { canonicalJson } from "../src/canonical-json.js";
+import { invalid } from "../src/errors.js";
+import { assertSize, describe, isPlainObject } from "../src/validate.js";
+import type { SaverPutRequest, SaverPutWritesRequest, SaverWriteOp, SerializedValue } from "../src/types.js";
+
+/**
+ * A checked, encoded write, ready to run inside a write transaction in two phases: its reads,
+ * then its writes given what it read. `keys` are the rows it reads and writes: writes of a batch
+ * that share none can read together and then write together.
+ */
+export interface PreparedWrite {
+  keys: string[];
+  read(tx: WriteTx): Promise<unknown>;
+  write(tx: WriteTx, read: unknown): Promise<void>;
+}
+
+/** Runs one prepared write, reads then writes. */
+export async function runWrite(tx: WriteTx, p: PreparedWrite): Promise<void> {
+  await p.write(tx, await p.read(tx));
+}
+
+/**
+ * Runs a batch's writes in one transaction. When no two touch the same row, all reads go out
+ * together, then all writes: a batch costs two round trips to the database, not two per write.
+ * Otherwise one after another, so a later write sees what an earlier one wrote.
+ */
+export async function runBatch(tx: WriteTx, prepared: PreparedWrite[]): Promise<void> {
+  const keys = prepared.flatMap((p) => p.keys);
+  if (new Set(keys).size !== keys.length) {
+    for (const p of prepared) await runWrite(tx, p);
+    return;
+  }
+  const reads = await Promise.all(prepared.map((p) => p.read(tx)));
+  await Promise.all(prepared.map((p, i) => p.write(tx, reads[i])));
+}
+
+/**
+ * The saver's two writes, each in two halves: `prepare*` checks the request and compresses its
+ * payloads (outside any transaction), and the function it returns does the reads and writes
+ * inside one. A single put runs one such function in its own transaction; a batch runs several,
+ * one after the other, in one.
+ */
+export function createSaverWrites(ctx: EngineContext) {
+  const { payloads } = ctx;
+  const encode = (value: SerializedValue) => payloads.encode(value[1]);
+
+  async function preparePut(r: SaverPutRequest): Promise<PreparedWrite> {
+    assertPutRequest(r);
+    payloads.checkSize(r.metadata[1]);
+    assertSize(r.metadata[1].length, ctx.limits.metadataBytes, "metadata");
+    // Compress before the transaction: CPU work inside it would let it auto-commit.
+    const checkpoint = await encode(r.checkpoint);
+    const blobs = await Promise.all(r.blobs.map(async (b) => ({ blob: b, encoded: b.value ? await encode(b.value) : undefined })));
+    const key = cpKey(r.threadId, r.ns, r.checkpointId);
+    const blobKeys = blobs.map(({ blob }) => blobKey(r.threadId, r.ns, blob.channel, blob.version));
+    return {
+      keys: [key, ...blobKeys].map((k) => JSON.stringify(k)),
+      // Every read first, together, then every write: requests in flight at once cost one
+      // round trip to the database, where one after another each costs its own.
+      read: (tx) => Promise.all([tx.objectStore("meta").get(key), ...blobKeys.map((bk) => tx.objectStore("meta").count(bk))]),
+      write: (tx, read) => writePut(tx, read as [any, ...number[]]),
+    };
+
+    async function writePut(tx: WriteTx, [old, ...present]: [any, ...number[]]): Promise<void> {
+      const meta = tx.objectStore("meta");
+      const writes: Promise<unknown>[] = [];
+      // Putting an existing id replaces it (as LangGraph's SQL savers do).
+      if (old) writes.push(payloads.release(tx, loadCheckpoint(old).checkpoint.ref));
+      const header = payloads.put(tx, checkpoint).then((ref) => {
+        const row: CheckpointRow = {
+          v: r.v,
+          checkpoint: { type: r.checkpoint[0], ref },
+          metadata: [r.metadata[0], r.metadata[1].slice()],
+          metadataIndex: r.runId === undefined || r.metadataIndex.run_id !== undefined ? r.metadataIndex : { ...r.metadataIndex, [RUN_ID_KEY]: canonicalJson(r.runId) },
+          channelVersions: r.channelVersions,
+        };
+        if (r.parentId !== undefined) row.parentId = r.parentId;
+        return meta.put(storeCheckpoint(row), key);
+      });
+      writes.push(header, meta.put(0, threadIndexKey(r.threadId, r.ns, r.checkpointId)), meta.put(0, globalIndexKey(r.threadId, r.ns, r.checkpointId)));
+      const stored = new Set<string>();
+      blobs.forEach(({ blob, encoded }, i) => {
+        // Insert-if-absent: a (channel, version) is stored once, whichever put names it first
+        // (or the first time it appears in this put).
+        const id = JSON.stringify([blob.channel, blob.version]);
+        if (present[i] > 0 || stored.has(id)) return;
+        stored.add(id);
+        const value = encoded && blob.value ? payloads.put(tx, encoded).then((ref) => ({ type: blob.value![0], ref })) : Promise.resolve({});
+        writes.push(value.then((v) => meta.put(storeBlob(v), blobKeys[i])));
+      });
+      await Promise.all(writes);
+    }
+  }
+
+  async function preparePutWrites(r: SaverPutWritesRequest): Promise<PreparedWrite> {
+    assertPutWritesRequest(r);
+    const encoded: EncodedPayload[] = await Promise.all(r.writes.map((w) => encode(w.value)));
+    // No check that the checkpoint exists: LangGraph sends writes before (or while) it puts it.
+    const keys = r.writes.map((w) => writeKey(r.threadId, r.ns, r.checkpointId, r.taskId, w.idx));
+    return {
+      // A slot named twice in one request is still one row.
+      keys: [...new Set(keys.map((k) => JSON.stringify(k)))],
+      read: (tx) => Promise.all(keys.map((key) => tx.objectStore("meta").get(key))),
+      write: (tx, read) => writeWrites(tx, read as any[]),
+    };
+
+    async function writeWrites(tx: WriteTx, olds: any[]): Promise<void> {
+      const meta = tx.objectStore("meta");
+      // Which write lands in each slot: a retried task must not replace its first output
+      // (regular, idx >= 0); the latest error / interrupt / resume (special, idx < 0) wins.
+      const landing = new Map<number, number>();
+      r.writes.forEach((w, i) => {
+        if (w.idx < 0) landing.set(w.idx, i);
+        else if (!olds[i] && !landing.has(w.idx)) landing.set(w.idx, i);
+      });
+      const writes: Promise<unknown>[] = [];
+      for (const i of landing.values()) {
+        const w = r.writes[i];
+        if (olds[i]) writes.push(payloads.release(tx, writeRef(olds[i])));
+        const ref = payloads.put(tx, encoded[i]);
+        writes.push(ref.then((ref) => meta.put(storeWrite({ taskId: r.taskId, taskPath: r.taskPath, idx: w.idx, channel: w.channel, type: w.value[0], ref }), keys[i])));
+      }
+      await Promise.all(writes);
+    }
+  }
+
+  /** Checks and prepares every operation of a batch before any is written. */
+  async function prepareBatch(ops: unknown): Promise<PreparedWrite[]> {
+    if (!Array.isArray(ops)) throw invalid(`a batch must be an array of operations, got ${describe(ops)}`);
+    return Promise.all(
+      ops.map((op: unknown, i) => {
+        const keys = isPlainObject(op) ? Object.keys(op) : [];
+        if (!isPlainObject(op) || keys.length !== 1 || !["put", "putWrites"].includes(keys[0])) {
+          throw invalid(`batch[${i}] must be { put: request } or { putWrites: request }, got ${describe(op)}`);
+        }
+        const o = op as SaverWriteOp;
+        return "put" in o ? preparePut(o.put) : preparePutWrites(o.putWrites);
+      }),
+    );
+  }
+
+  return { preparePut, preparePutWrites, prepareBatch };
+}
