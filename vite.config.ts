@@ -10,6 +10,8 @@ const root = import.meta.dirname;
 const alias = {
   "idb-checkpoint/langgraph": resolve(root, "src/langgraph/index.ts"),
   "idb-checkpoint/worker": resolve(root, "worker/index.ts"),
+  "idb-checkpoint/sync": resolve(root, "src/sync/index.ts"),
+  "idb-checkpoint/server": resolve(root, "src/server/index.ts"),
   "idb-checkpoint/testing": resolve(root, "src/testing/index.ts"),
   "idb-checkpoint": resolve(root, "src/index.ts"),
 };
@@ -78,6 +80,8 @@ export default defineConfig({
         index: resolve(root, "src/index.ts"),
         worker: resolve(root, "worker/index.ts"),
         langgraph: resolve(root, "src/langgraph/index.ts"),
+        sync: resolve(root, "src/sync/index.ts"),
+        server: resolve(root, "src/server/index.ts"),
         // The Playwright kit: Node-side, its own entry, never imported by the others.
         testing: resolve(root, "src/testing/index.ts"),
       },

@@ -1,5 +1,4 @@
-import { Annotation, END, MessagesAnnotation, START, StateGraph, interrupt, type BaseCheckpointSaver } from "@langchain/langgraph/web";
-import type { RunnableConfig } from "@langchain/core/runnables";
+import { Annotation, END, MessagesAnnotation, START, StateGraph, interrupt, type BaseCheckpointSaver, type BaseStore, type LangGraphRunnableConfig } from "@langchain/langgraph/web";
 import { AIMessage, ToolMessage } from "@langchain/core/messages";
 import { inNodeContext } from "idb-checkpoint/langgraph";
 import { respond } from "./responder";
@@ -21,10 +20,18 @@ export type AgentValues = typeof AgentState.State;
 
 export const APPROVAL_NODE = "tools";
 
-export function buildAgent(checkpointer: BaseCheckpointSaver) {
+/** Where the notes tool keeps notes: the long-term store, shared by every conversation. */
+export const NOTES_NAMESPACE = ["demo", "notes"];
+
+/** Every note in the store, oldest first. */
+export async function savedNotes(store: BaseStore): Promise<string[]> {
+  return (await store.search(NOTES_NAMESPACE, { limit: 1000 })).map((item) => String(item.value.text));
+}
+
+export function buildAgent(checkpointer: BaseCheckpointSaver, store?: BaseStore) {
   return new StateGraph(AgentState)
     .addNode("agent", (state: AgentValues) => ({ messages: [respond(state.messages, `call_${state.messages.length}`)] }))
-    .addNode(APPROVAL_NODE, async (state: AgentValues, config: RunnableConfig) => {
+    .addNode(APPROVAL_NODE, async (state: AgentValues, config: LangGraphRunnableConfig) => {
       const last = state.messages[state.messages.length - 1] as AIMessage;
       const calls = last.tool_calls ?? [];
       await Promise.resolve(calls);
@@ -32,10 +39,16 @@ export function buildAgent(checkpointer: BaseCheckpointSaver) {
       if (answer === "decline") return { messages: calls.map(declined) };
       const messages: ToolMessage[] = [];
       const notes: string[] = [];
+      // Notes live in the long-term store when there is one: a note taken in one conversation is
+      // found from every other.
+      const saved = config.store ? await savedNotes(config.store) : state.notes;
       for (const call of calls) {
-        const outcome = runTool(call.name, call.args as Record<string, string>, state.notes.concat(notes));
+        const outcome = runTool(call.name, call.args as Record<string, string>, saved.concat(notes));
         messages.push(new ToolMessage({ content: outcome.content, tool_call_id: call.id ?? "", name: call.name }));
-        notes.push(...(outcome.notes ?? []));
+        for (const text of outcome.notes ?? []) {
+          await config.store?.put(NOTES_NAMESPACE, `note-${Date.now()}-${crypto.randomUUID().slice(0, 8)}`, { text, threadId: config.configurable?.thread_id, at: Date.now() });
+          notes.push(text);
+        }
       }
       return { messages, notes };
     })
@@ -45,7 +58,7 @@ export function buildAgent(checkpointer: BaseCheckpointSaver) {
       return last.tool_calls?.length ? APPROVAL_NODE : END;
     })
     .addEdge(APPROVAL_NODE, "agent")
-    .compile({ checkpointer });
+    .compile({ checkpointer, store });
 }
 
 export type Agent = ReturnType<typeof buildAgent>;

@@ -3,6 +3,7 @@ import { renderChat } from "./ui/chat";
 import { h, replaceChildren } from "./ui/dom";
 import { renderHistory, renderStorage, renderTurns } from "./ui/panels";
 import { renderSidebar } from "./ui/sidebar";
+import { renderMemory } from "./ui/memory-panel";
 import { toolRuns } from "./tools";
 
 export type Tab = "history" | "events" | "storage";
@@ -79,8 +80,13 @@ export class App {
     for (const button of this.root.tabs.querySelectorAll("button")) button.classList.toggle("active", button.dataset.tab === this.tab);
     const id = this.selected;
     if (this.tab === "storage") {
-      const [usage, persisted] = await Promise.all([this.session.store.usage({ threadIds: this.threads.map((t) => t.id) }), navigator.storage?.persisted?.().catch(() => false)]);
-      replaceChildren(this.root.panel, [renderStorage({ threads: this.threads, usage, persisted })]);
+      const [usage, persisted, notes] = await Promise.all([
+        this.session.store.usage({ threadIds: this.threads.map((t) => t.id) }),
+        navigator.storage?.persisted?.().catch(() => false),
+        this.session.notes(),
+      ]);
+      const titleOf = (id?: string) => this.threads.find((t) => t.id === id)?.title ?? "a deleted conversation";
+      replaceChildren(this.root.panel, [renderStorage({ threads: this.threads, usage, persisted }), renderMemory(notes, titleOf)]);
     } else if (!id) {
       replaceChildren(this.root.panel, [h("p", { class: "empty", text: "Select a conversation." })]);
     } else if (this.tab === "history") {

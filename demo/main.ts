@@ -2,6 +2,7 @@ import { App, type Tab } from "./app";
 import { describeClose, describeFailure } from "./errors";
 import { Session } from "./session";
 import { mountPersistenceBadge } from "./ui/persistence-badge";
+import { startDemoSync } from "./sync";
 
 /** The demo's database. One per origin; every tab of the demo shares it. */
 const DB_NAME = "idb-checkpoint-demo";
@@ -69,6 +70,7 @@ async function start(): Promise<void> {
     button.addEventListener("click", () => app.showTab(button.dataset.tab as Tab));
   }
   await app.refresh();
+  startDemoSync(session, document.querySelector(".topbar .status")!, () => app.refresh());
   document.body.dataset.ready = "true";
 }
 

@@ -43,9 +43,9 @@ function introFor(call: ToolCall): string {
     case "calculator":
       return `I can work that out with the calculator: ${call.args.expression}.`;
     case "save_note":
-      return "I'll keep that in this thread's notes.";
+      return "I'll keep that in your notes.";
     case "search_notes":
-      return "Let me look through this thread's notes.";
+      return "Let me look through your notes.";
   }
 }
 

@@ -1,8 +1,8 @@
 import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import { Command, type StateSnapshot } from "@langchain/langgraph/web";
 import { isStoreError, isThreadBusy, openStore, withThreadLock, type Store, type StoredTurnEvents } from "idb-checkpoint";
-import { IndexedDBSaver } from "idb-checkpoint/langgraph";
-import { APPROVAL_NODE, buildAgent, type Agent, type AgentValues, type Answer } from "./agent";
+import { IndexedDBSaver, IndexedDBStore } from "idb-checkpoint/langgraph";
+import { APPROVAL_NODE, NOTES_NAMESPACE, buildAgent, type Agent, type AgentValues, type Answer } from "./agent";
 
 /**
  * Everything the demo keeps, kept by the library: the agent's checkpoints through
@@ -36,11 +36,19 @@ export class Session {
   private constructor(
     readonly store: Store,
     private readonly agent: Agent,
+    readonly memory: IndexedDBStore,
   ) {}
 
   static async open(name: string, onClose?: (reason: "versionchange" | "closed") => void): Promise<Session> {
     const store = await openStore({ name, onClose });
-    return new Session(store, buildAgent(new IndexedDBSaver(store)));
+    const memory = new IndexedDBStore(store);
+    return new Session(store, buildAgent(new IndexedDBSaver(store), memory), memory);
+  }
+
+  /** The notes in long-term memory, shared by every thread, oldest first. */
+  async notes(): Promise<Array<{ key: string; text: string; threadId?: string; at: number }>> {
+    const items = await this.memory.search(NOTES_NAMESPACE, { limit: 1000 });
+    return items.map((i) => ({ key: i.key, text: String(i.value.text), threadId: i.value.threadId as string | undefined, at: i.createdAt.getTime() }));
   }
 
   async listThreads(): Promise<ThreadSummary[]> {
@@ -84,6 +92,9 @@ export class Session {
   }
 
   async deleteThread(id: string): Promise<void> {
+    // The notes taken in the conversation go with it; notes of other conversations stay.
+    const notes = await this.memory.search(NOTES_NAMESPACE, { filter: { threadId: id }, limit: 1000 });
+    if (notes.length) await this.memory.batch(notes.map((n) => ({ namespace: NOTES_NAMESPACE, key: n.key, value: null })));
     await this.store.saver.deleteThread(id);
     await this.store.events.clear(id);
     await this.store.threads.deleteThread(id);

@@ -40,7 +40,7 @@ export function runTool(name: string, args: Record<string, string>, notes: reado
     case "save_note": {
       const text = args.text ?? "";
       const count = notes.length + 1;
-      return { content: `This thread has ${count} note${count === 1 ? "" : "s"} now.`, notes: [text] };
+      return { content: `You have ${count} note${count === 1 ? "" : "s"} now, kept for every conversation.`, notes: [text] };
     }
     case "search_notes":
       return { content: searchNotes(args.query ?? "", notes) };
@@ -50,7 +50,7 @@ export function runTool(name: string, args: Record<string, string>, notes: reado
 }
 
 function searchNotes(query: string, notes: readonly string[]): string {
-  if (notes.length === 0) return 'There are no notes in this thread yet. Start a message with "remember" and I will keep it.';
+  if (notes.length === 0) return 'There are no notes yet. Start a message with "remember" and I will keep it.';
   const words = new Set(query.toLowerCase().match(/[\p{L}\p{N}]{3,}/gu) ?? []);
   const hits = notes.filter((note) => (note.toLowerCase().match(/[\p{L}\p{N}]{3,}/gu) ?? []).some((w) => words.has(w)));
   if (hits.length === 0) return `None of the ${notes.length} notes matches that. Latest note: "${notes[notes.length - 1]}".`;

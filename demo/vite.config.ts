@@ -13,6 +13,7 @@ const repo = resolve(demo, "..");
 const alias = {
   "idb-checkpoint/langgraph": resolve(repo, "src/langgraph/index.ts"),
   "idb-checkpoint/worker": resolve(repo, "worker/index.ts"),
+  "idb-checkpoint/sync": resolve(repo, "src/sync/index.ts"),
   "idb-checkpoint": resolve(repo, "src/index.ts"),
 };
 
@@ -46,7 +47,7 @@ export default defineConfig({
   resolve: { alias },
   // Pre-bundling would copy the store into one file and lose its `new URL(...)` worker.
   optimizeDeps: {
-    exclude: ["idb-checkpoint", "idb-checkpoint/langgraph"],
+    exclude: ["idb-checkpoint", "idb-checkpoint/langgraph", "idb-checkpoint/sync"],
     // Found up front, so the first visit of `npm run demo` does not reload the page midway.
     include: ["@langchain/langgraph/web", "@langchain/core/messages", "@langchain/langgraph-checkpoint", "comlink", "idb", "fflate"],
   },

@@ -1,8 +1,9 @@
 import { Rpc, type RpcOptions } from "./rpc.js";
-import { STORE_METHODS, type StoreKey } from "./methods.js";
+import { STORE_METHODS, type HostedKey } from "./methods.js";
 import { StoreError, toStoreError } from "./errors.js";
 import { assertOptions, type Durability } from "./options.js";
 import type { Stores } from "./types.js";
+import type { SaverSync } from "./sync/store-types.js";
 import type { Host } from "../worker/main.js";
 import { subscribeToChanges, type ChangeListener, type SubscribeOptions } from "./changes/index.js";
 import type { StoreUsage, UsageOptions } from "./usage.js";
@@ -43,6 +44,8 @@ export interface OpenStoreOptions extends RpcOptions {
 /** The page-side store: the five stores of the engine, each call one message to the worker. */
 export interface Store extends Stores {
   readonly name: string;
+  /** The saver's change log and remote writes, for createSync (idb-checkpoint/sync). */
+  readonly sync: SaverSync;
   /**
    * Calls `listener` after each committed change to this database, made through this store or
    * in any other tab, with the thread (or run) it touched; returns the function that stops it.
@@ -91,13 +94,13 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const call = <R>(label: string, fn: Parameters<Rpc<Host>["call"]>[1]) =>
     (closing ? Promise.reject(closedError()) : rpc.call(label, fn)) as Promise<R>;
 
-  const stub = <K extends StoreKey>(store: K): Stores[K] => {
+  const stub = <K extends HostedKey>(store: K): Store[K] => {
     const client: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
     for (const method of STORE_METHODS[store]) {
       const label = `${store}.${method}`;
       client[method] = (...args: unknown[]) => call(label, (remote) => remote.call(store, method, args));
     }
-    return client as unknown as Stores[K];
+    return client as unknown as Store[K];
   };
 
   return {
@@ -107,6 +110,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     runs: stub("runs"),
     blobs: stub("blobs"),
     events: stub("events"),
+    sync: stub("sync"),
+    memory: stub("memory"),
     flush() {
       return call("flush", (remote) => remote.flush());
     },

@@ -1,6 +1,7 @@
 import type { Database } from "./db.js";
 import type { Payloads } from "./payload.js";
 import type { Limits } from "./limits.js";
+import type { ChangeOrigin } from "./saver-changes.js";
 
 /** What every store of one engine shares: the connection and the payload module. */
 export interface EngineContext {
@@ -10,4 +11,6 @@ export interface EngineContext {
   now(): number;
   /** Size caps of events and metadata. */
   limits: Limits;
+  /** Whose writes these are, for the sync change log; absent: the app's own ("local"). */
+  changeOrigin?: ChangeOrigin;
 }

@@ -4,16 +4,19 @@ import type { EngineContext } from "./context.js";
 import { StoreError } from "../src/errors.js";
 import { assertOptions, type Durability } from "../src/options.js";
 import type { Stores } from "../src/types.js";
-import { STORE_METHODS, type StoreKey } from "../src/methods.js";
+import { STORE_METHODS, type HostedKey } from "../src/methods.js";
 import { createThreadStore } from "./thread-store.js";
 import { createSaverStore } from "./saver-store.js";
 import { createRunStore } from "./run-store.js";
 import { createBlobStore } from "./blob-store.js";
 import { createEventStore } from "./event-store.js";
+import { createMemoryStore } from "./memory/index.js";
 import { DEFAULT_LIMITS } from "./limits.js";
 import { createAnnouncer } from "./announce.js";
 import { measureUsage, type UsageOptions, type StoreUsage } from "./usage.js";
 import { subscribeToChanges, type ChangeListener, type SubscribeOptions } from "../src/changes/index.js";
+import { createSyncStore } from "./sync-store.js";
+import type { SaverSync } from "../src/sync/store-types.js";
 
 export type { Stores } from "../src/types.js";
 export * from "../src/types.js";
@@ -49,6 +52,8 @@ export interface EngineOptions {
 /** An engine: the five stores over one database, running in the calling thread. */
 export interface Engine extends Stores {
   readonly name: string;
+  /** The saver's change log and remote writes, for createSync (idb-checkpoint/sync). */
+  readonly sync: SaverSync;
   /** This engine's id in change notices (StoreChange.local is true for its own changes). */
   readonly changeSource: string;
   /** Calls `listener` after each committed change, from this engine or any other of the database. */
@@ -81,6 +86,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     },
   };
   const events = createEventStore(ctx, { flushMs: options.eventFlushMs });
+  const memory = createMemoryStore(ctx);
   // Announces each committed write on the database's channel (store.subscribe listens).
   const announcer = createAnnouncer(options.name, { flush: () => events.flushAll() });
   const stores = announcer.wrap({
@@ -89,7 +95,10 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     runs: createRunStore(ctx),
     blobs: createBlobStore(ctx),
     events,
+    memory,
   });
+  // The sync client's access to the saver; its writes are a server's, applied here.
+  const hosted = { ...stores, sync: createSyncStore(ctx) };
 
   // Calls in flight, so close() can wait for them: an app closes on pagehide or unmount without
   // awaiting its last save, and that save must still land.
@@ -108,11 +117,11 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     p.then(done, done);
     return p;
   };
-  const guard = <K extends StoreKey>(key: K): Stores[K] => {
-    const target = (stores as Record<StoreKey, unknown>)[key] as Record<string, (...a: unknown[]) => Promise<unknown>>;
+  const guard = <K extends HostedKey>(key: K): Engine[K] => {
+    const target = (hosted as Record<HostedKey, unknown>)[key] as Record<string, (...a: unknown[]) => Promise<unknown>>;
     const out: Record<string, (...a: unknown[]) => Promise<unknown>> = {};
     for (const method of STORE_METHODS[key]) out[method] = (...args) => track(() => target[method](...args));
-    return out as unknown as Stores[K];
+    return out as unknown as Engine[K];
   };
 
   return {
@@ -122,6 +131,8 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     runs: guard("runs"),
     blobs: guard("blobs"),
     events: guard("events"),
+    sync: guard("sync"),
+    memory: guard("memory"),
     flush() {
       return track(async () => {
         await events.flushAll();
@@ -133,6 +144,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     usage: (usageOptions) => track(() => measureUsage(ctx, usageOptions)),
     close() {
       closing ??= (async () => {
+        memory.dispose();
         try {
           while (inFlight.size) await Promise.allSettled([...inFlight]);
           await events.flushAll();

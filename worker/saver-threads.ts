@@ -19,6 +19,7 @@ import { StoreError } from "../src/errors.js";
 import { assertId } from "../src/validate.js";
 import { assertCopyThread, assertIdList, assertListThreads, assertPrune, runIdOf } from "./saver-validate.js";
 import { canonicalJson } from "../src/canonical-json.js";
+import { logChange } from "./saver-changes.js";
 import type { SaverPruneOptions, SaverThreadInfo, SaverListThreadsRequest, SerializedValue } from "../src/types.js";
 
 /**
@@ -99,6 +100,7 @@ export function createSaverThreads(ctx: EngineContext) {
 
   async function deleteThreadIn(tx: WriteTx, threadId: string): Promise<void> {
     const meta = tx.objectStore("meta");
+    logChange(tx, ctx.changeOrigin, ["tombstone", threadId]);
     const cpRange = prefixRange([S, "cp", threadId]);
     const [cpKeys, cpRows, blobRows, writeRows] = await Promise.all([
       meta.getAllKeys(cpRange),

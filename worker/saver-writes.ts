@@ -19,6 +19,7 @@ import { canonicalJson } from "../src/canonical-json.js";
 import { invalid } from "../src/errors.js";
 import { assertSize, describe, isPlainObject } from "../src/validate.js";
 import type { SaverPutRequest, SaverPutWritesRequest, SaverWriteOp, SerializedValue } from "../src/types.js";
+import { logChange } from "./saver-changes.js";
 
 /**
  * A checked, encoded write, ready to run inside a write transaction in two phases: its reads,
@@ -95,6 +96,7 @@ export function createSaverWrites(ctx: EngineContext) {
         return meta.put(storeCheckpoint(row), key);
       });
       writes.push(header, meta.put(0, threadIndexKey(r.threadId, r.ns, r.checkpointId)), meta.put(0, globalIndexKey(r.threadId, r.ns, r.checkpointId)));
+      logChange(tx, ctx.changeOrigin, ["checkpoint", r.threadId, r.ns, r.checkpointId]);
       const stored = new Set<string>();
       blobs.forEach(({ blob, encoded }, i) => {
         // Insert-if-absent: a (channel, version) is stored once, whichever put names it first
@@ -131,6 +133,7 @@ export function createSaverWrites(ctx: EngineContext) {
         else if (!olds[i] && !landing.has(w.idx)) landing.set(w.idx, i);
       });
       const writes: Promise<unknown>[] = [];
+      if (landing.size > 0) logChange(tx, ctx.changeOrigin, ["writes", r.threadId, r.ns, r.checkpointId]);
       for (const i of landing.values()) {
         const w = r.writes[i];
         if (olds[i]) writes.push(payloads.release(tx, writeRef(olds[i])));

@@ -63,6 +63,9 @@ export const WRITE_METHODS: { readonly [K in ChangedStore]: Readonly<Record<stri
   },
   blobs: { save: (args) => ({ traceId: str(args[1]) }), delete: () => ({}) },
   events: { finishTurn: thread, clear: thread },
+  // Only the single-item writes: a batch mostly reads (IndexedDBStore sends every call as one),
+  // and a redraw that searches must not announce a change of its own.
+  memory: { put: () => ({}), delete: () => ({}) },
 };
 
 export function isChangeMessage(data: unknown): data is ChangeMessage {

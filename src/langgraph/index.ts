@@ -5,3 +5,4 @@
 export { IndexedDBSaver, canonicalJson, type SaverHost, type IndexedDBSaverOptions, type ThreadSummary } from "./saver.js";
 export { inNodeContext, installSynchronousContext } from "./node-context.js";
 export { runThread, type MultitaskStrategy, type RunThreadOptions, type ThreadRun, type MultitaskSaver } from "./multitask.js";
+export { IndexedDBStore, type MemoryHost, type IndexedDBStoreOptions, type IndexedDBStoreIndex, type IndexedDBStoreTtl, type EmbeddingsLike } from "./store.js";

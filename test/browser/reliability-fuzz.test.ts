@@ -19,7 +19,7 @@ import type { PollutionProbe } from "../reliability/crashable-worker";
 
 const CALLS = import.meta.env.VITE_RELIABILITY_STRESS ? 50_000 : 10_000;
 const PER_RUN = 100;
-const STORES = ((import.meta.env.VITE_FUZZ_STORES as string | undefined) ?? "threads,runs,saver,blobs,events").split(",") as StoreKey[];
+const STORES = ((import.meta.env.VITE_FUZZ_STORES as string | undefined) ?? "threads,runs,saver,blobs,events").split(",") as Exclude<StoreKey, "memory">[];
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 

@@ -99,12 +99,29 @@ describe("the demo app", () => {
     expect(await page.getByTestId("composer").isDisabled()).toBe(true);
 
     await approve(page);
-    expect((await agentTexts(page)).at(-1)).toBe("Saved. This thread has 1 note now.");
+    expect((await agentTexts(page)).at(-1)).toBe("Saved. You have 1 note now, kept for every conversation.");
     await page.reload();
     await page.waitForSelector("body[data-ready=true]");
     await page.locator(`[data-thread-id="${second}"] [data-testid=thread-title]`).click();
-    await expect.poll(async () => (await agentTexts(page)).at(-1)).toBe("Saved. This thread has 1 note now.");
+    await expect.poll(async () => (await agentTexts(page)).at(-1)).toBe("Saved. You have 1 note now, kept for every conversation.");
     expect(await page.getByTestId("approval").count()).toBe(0);
+  });
+
+  it("finds a note taken in one conversation from another, after a reload, and lists it in the storage panel", async () => {
+    const page = await openDemo(await newContext());
+    await newThread(page);
+    await send(page, "Remember that the dentist is on Tuesday");
+    await approve(page);
+    const second = await newThread(page);
+    await page.reload();
+    await page.waitForSelector("body[data-ready=true]");
+    await page.locator(`[data-thread-id="${second}"] [data-testid=thread-title]`).click();
+    await expect.poll(() => page.getByTestId("composer").isDisabled()).toBe(false);
+    await send(page, "When is the dentist?");
+    await approve(page);
+    expect((await agentTexts(page)).at(-1)).toBe('From your notes: "the dentist is on Tuesday".');
+    await page.getByTestId("tab-storage").click();
+    await expect.poll(() => page.getByTestId("memory-note").allTextContents()).toEqual([expect.stringContaining("the dentist is on Tuesday")]);
   });
 
   it("forks from an earlier checkpoint and continues from there", async () => {
@@ -144,7 +161,8 @@ describe("the demo app", () => {
     await page.getByTestId("delete-thread").click();
     await page.getByTestId("delete-thread").click(); // the confirming second click
     await expect.poll(() => page.getByTestId("thread").count()).toBe(0);
-    expect(await countRows(page, id)).toEqual({ meta: 0, events: 0, blobs: 0, threadRows: 0 });
+    // One row stays: the long-term memory's version row (the thread's note went with the thread).
+    expect(await countRows(page, id)).toEqual({ meta: 1, events: 0, blobs: 0, threadRows: 0 });
     await page.reload();
     await page.waitForSelector("body[data-ready=true]");
     expect(await page.getByTestId("thread").count()).toBe(0);

@@ -81,6 +81,19 @@ describe("the packed package", () => {
     expect(JSON.parse(out)).toEqual(["function", "function", "function"]);
   });
 
+  it("imports the sync client and the sync server entries in plain Node; the server refuses a caller authorize does not know", () => {
+    const out = node(`
+      const sync = await import("idb-checkpoint/sync");
+      const server = await import("idb-checkpoint/server");
+      const { MemorySaver } = await import("@langchain/langgraph-checkpoint");
+      const saver = server.syncVersions(new MemorySaver());
+      const handler = server.createSyncHandler({ saver, feed: server.watchSaver(saver), authorize: () => null });
+      const res = await handler(new Request("http://x/sync/pull", { method: "POST" }));
+      console.log(JSON.stringify([typeof sync.createSync, res.status]));
+    `);
+    expect(JSON.parse(out)).toEqual(["function", 401]);
+  });
+
   it("imports the Playwright kit, idb-checkpoint/testing, in plain Node", () => {
     const out = node(`
       const kit = await import("idb-checkpoint/testing");

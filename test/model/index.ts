@@ -7,10 +7,11 @@ import { MemoryEvents } from "./memory-events";
 
 /**
  * A plain in-memory model of the five contracts: what each method must answer, with none of the
- * library's storage, worker or payload machinery. The differential fuzz test runs every call
+ * library's storage, worker or payload machinery. (The memory store's model is LangGraph's own
+ * InMemoryStore, in its differential test.) The differential fuzz test runs every call
  * against it and against the library and compares the answers.
  */
-export function createModel(): Stores {
+export function createModel(): Omit<Stores, "memory"> {
   return {
     threads: new MemoryThreads(),
     saver: new MemorySaver(),
