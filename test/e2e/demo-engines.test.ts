@@ -176,7 +176,7 @@ for (const engine of engines) {
       expect(await ui.text(tid("messages"))).toBe(before);
       expect(await ui.disabled(tid("composer"))).toBe(true);
       await ui.approve();
-      expect((await ui.agentTexts()).at(-1)).toBe("Saved. This thread has 1 note now.");
+      expect((await ui.agentTexts()).at(-1)).toBe("Saved. You have 1 note now, kept for every conversation.");
       await ui.noError();
     });
 
