@@ -2,17 +2,11 @@ import { resolve } from "node:path";
 import { defineConfig } from "vitest/config";
 import { playwright } from "@vitest/browser-playwright";
 import { chromiumLaunchOptions } from "./test/chromium";
+import { engineInstances } from "./test/engines/instances";
 import { nodeCommands } from "./test/node-commands";
 import { workerHeap } from "./test/bench/worker-heap";
 
 const root = import.meta.dirname;
-
-/**
- * Browsers for the `browser` project. Only Chromium can run on the project's CI machine (no
- * browser download is possible there); set IDB_BROWSERS=chromium,firefox,webkit where Playwright's
- * browsers are installed to run the same suites in all three.
- */
-const browsers = (process.env.IDB_BROWSERS ?? "chromium").split(",").map((b) => b.trim()) as Array<"chromium" | "firefox" | "webkit">;
 
 const alias = {
   "idb-checkpoint/langgraph": resolve(root, "src/langgraph/index.ts"),
@@ -36,7 +30,13 @@ const withCommands = <P extends { test: { browser: { commands?: object } } }>(pr
   return project;
 };
 
-const browserProject = (name: string, include: string[], extra: Record<string, unknown> = {}, provider = playwright({ launchOptions: chromiumLaunchOptions() })) => ({
+const browserProject = (
+  name: string,
+  include: string[],
+  extra: Record<string, unknown> = {},
+  provider = playwright({ launchOptions: chromiumLaunchOptions() }),
+  engines: "all" | "chromium" = "all",
+) => ({
   resolve: { alias },
   optimizeDeps: { include: browserDeps },
   test: {
@@ -50,8 +50,9 @@ const browserProject = (name: string, include: string[], extra: Record<string, u
       enabled: true,
       headless: true,
       screenshotFailures: false,
-      provider,
-      instances: browsers.map((browser) => ({ browser })),
+      // Chromium through Playwright, Firefox and WebKitGTK through providers of their own
+      // (test/engines/), each set on its instance; IDB_BROWSERS narrows the list.
+      instances: engines === "all" ? engineInstances(provider) : [{ browser: "chromium" as const, provider }],
       commands: nodeCommands,
     },
   },
@@ -146,6 +147,8 @@ export default defineConfig({
           ["test/bench/**/*.bench.test.ts"],
           { testTimeout: 1_200_000, fileParallelism: false },
           playwright({ launchOptions: chromiumLaunchOptions(), persistentContext: resolve(root, "node_modules/.cache/bench-profile") }),
+          // The README's figures are Chromium's.
+          "chromium",
         ),
         // The worker's heap after a workload, read over the DevTools protocol.
         { workerHeap },

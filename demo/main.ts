@@ -1,6 +1,7 @@
 import { App, type Tab } from "./app";
 import { describeClose, describeFailure } from "./errors";
 import { Session } from "./session";
+import { mountPersistenceBadge } from "./ui/persistence-badge";
 import { startDemoSync } from "./sync";
 
 /** The demo's database. One per origin; every tab of the demo shares it. */
@@ -29,6 +30,7 @@ function showNetwork(): void {
 window.addEventListener("online", showNetwork);
 window.addEventListener("offline", showNetwork);
 showNetwork();
+mountPersistenceBadge($("persistence") as HTMLButtonElement);
 
 /** In the built app a service worker caches every file, so the demo loads with the network off. */
 async function enableOffline(): Promise<void> {

@@ -5,5 +5,6 @@ export { jsonCodec, type JsonCodec } from "./json-codec.js";
 export type { Codec } from "./codec.js";
 export * from "./types.js";
 export { withThreadLock, isThreadBusy, threadLockName, threadLocksSpanTabs, type ThreadLockOptions, type ThreadLockInfo } from "./thread-lock.js";
+export { requestPersistence, type Persistence, type PersistenceState, type RequestPersistenceOptions } from "./request-persistence.js";
 export { subscribeToChanges, changeChannelName, type StoreChange, type ChangedStore, type ChangeListener, type SubscribeOptions } from "./changes/index.js";
 export type { StoreUsage, ThreadUsage, UsageTotal, UsageOptions } from "./usage.js";

@@ -36,6 +36,13 @@ export class Rpc<T> {
   private gone: StoreError | undefined;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private pingSentAt: number | undefined;
+  /**
+   * Whether the worker has answered anything yet. Until it has, it may still be loading its
+   * modules (seconds on a busy machine, longer in Firefox and WebKit than in Chromium): an
+   * unanswered ping then says nothing, and the call deadline (TIMEOUT) and the worker's error
+   * event (a script that failed to load) cover it.
+   */
+  private answered = false;
 
   constructor(worker: Worker, options: RpcOptions = {}) {
     registerWireHandlers();
@@ -100,7 +107,7 @@ export class Rpc<T> {
         return;
       }
       call.then(
-        (value) => settle(() => resolve(value)),
+        (value) => ((this.answered = true), settle(() => resolve(value))),
         (e) => settle(() => reject(translate(e, label))),
       );
     });
@@ -134,7 +141,7 @@ export class Rpc<T> {
     if (this.heartbeat !== undefined || this.gone) return;
     this.heartbeat = setInterval(() => {
       if (this.pingSentAt !== undefined) {
-        if (performance.now() - this.pingSentAt > this.heartbeatTimeoutMs) {
+        if (this.answered && performance.now() - this.pingSentAt > this.heartbeatTimeoutMs) {
           this.markGone(`it stopped answering for ${this.heartbeatTimeoutMs} ms`);
           this.worker.terminate();
         }
@@ -144,6 +151,7 @@ export class Rpc<T> {
       this.pingSentAt = sent;
       (this.remote as unknown as { ping(): Promise<unknown> }).ping().then(
         () => {
+          this.answered = true;
           if (this.pingSentAt === sent) this.pingSentAt = undefined;
         },
         () => {},

@@ -89,7 +89,16 @@ export async function withThreadLock<T>(
   if (ran) return result as T;
   if (options.ifBusy === "reject") throw busy(storeName, threadId);
   options.onWait?.();
-  return (await locks.request(name, options.signal ? { signal: options.signal } : {}, () => fn(info))) as T;
+  const { signal } = options;
+  let started = false;
+  try {
+    return (await locks.request(name, signal ? { signal } : {}, () => ((started = true), fn(info)))) as T;
+  } catch (e) {
+    // WebKit rejects an aborted wait with an AbortError of its own; Chromium and Firefox, as the
+    // spec says, with the signal's reason, which is what this function promises.
+    if (!started && signal?.aborted) throw signal.reason;
+    throw e;
+  }
 }
 
 /** True when some tab (this one included) holds the thread's lock right now. */

@@ -148,7 +148,9 @@ describe("store.usage: bytes per thread and in total", () => {
       expect(small.rows).toBeGreaterThanOrEqual(3); // checkpoint, head, turn row, event
       expect(usage.total.stored).toBeGreaterThanOrEqual(big.stored + small.stored);
       expect(usage.total.raw).toBeGreaterThanOrEqual(big.raw + small.raw);
-      expect(usage.estimate?.quota).toBeGreaterThan(0);
+      // WebKitGTK has no navigator.storage: no estimate there, rather than a made-up one.
+      if (typeof navigator.storage?.estimate === "function") expect(usage.estimate?.quota).toBeGreaterThan(0);
+      else expect(usage.estimate).toBeUndefined();
     } finally {
       await store.close();
     }

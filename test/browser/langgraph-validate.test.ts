@@ -3,12 +3,12 @@ import { openStore, type Store } from "../../src/index";
 import { IndexedDBSaver } from "../../src/langgraph/index";
 import { uniqueName } from "../conformance/backend";
 
-// LangGraph's own conformance suite in Chromium: every call crosses Comlink to the engine in a
+// LangGraph's own conformance suite in each browser engine: every call crosses Comlink to the engine in a
 // real module worker over the browser's IndexedDB, as in an app. The name is ours, so nothing is
 // skipped; each instance gets a database of its own, deleted afterwards.
 const stores = new WeakMap<IndexedDBSaver, { store: Store; name: string }>();
 const initializer: CheckpointSaverTestInitializer<IndexedDBSaver> = {
-  checkpointerName: "idb-checkpoint (openStore, Chromium)",
+  checkpointerName: "idb-checkpoint (openStore, browser)",
   async createCheckpointer() {
     const name = uniqueName("lg-validate");
     const store = await openStore({ name });

@@ -86,12 +86,24 @@ export function boundaries(bytes: Uint8Array, p: ChunkParams, from = 0): number[
  * on when the chunks before it are known.
  */
 export function chunk(bytes: Uint8Array, p: ChunkParams, from = 0): Chunk[] {
+  return [...chunksOf(bytes, p, from)];
+}
+
+/** `chunk`, handing the event loop a turn whenever `pause` asks for one (worker/pacer.ts). */
+export async function chunkPaced(bytes: Uint8Array, p: ChunkParams, from: number, pause: () => Promise<void> | undefined): Promise<Chunk[]> {
   const chunks: Chunk[] = [];
+  for (const c of chunksOf(bytes, p, from)) {
+    chunks.push(c);
+    await pause();
+  }
+  return chunks;
+}
+
+function* chunksOf(bytes: Uint8Array, p: ChunkParams, from: number): Generator<Chunk> {
   let start = from;
   for (const end of boundaries(bytes, p, from)) {
     const { crc, name } = crcAndName(bytes, start, end);
-    chunks.push({ start, end, crc, name: `${name}${(end - start).toString(36)}` });
+    yield { start, end, crc, name: `${name}${(end - start).toString(36)}` };
     start = end;
   }
-  return chunks;
 }

@@ -3,7 +3,8 @@ import { Compactor, type CompactorOptions } from "./compactor.js";
 import { pack, packLater } from "./pack.js";
 import { ChunkCache, LruSet } from "./chunk-cache.js";
 import { crc32, crc32Combine } from "./chunk-hash.js";
-import { chunk, type Chunk, type ChunkParams } from "./chunker.js";
+import { chunkPaced, type Chunk, type ChunkParams } from "./chunker.js";
+import { pacer } from "../pacer.js";
 import { buildTree, type TreeEntry } from "./chunk-tree.js";
 import { MAX_CHAIN, integrity, releaseTree, storeTree, type ChunkRow } from "./chunk-store.js";
 import { INLINE_MAX, partsOf, type PayloadRef } from "./refs.js";
@@ -151,7 +152,10 @@ export class Payloads {
     }
     this.compactor?.touch();
     let crc = 0;
-    const list = this.chunkList(bytes);
+    // Chunking and deflating many MiB takes seconds in some engines: hand the worker's event
+    // loop a turn now and then, so the page's heartbeat is answered (worker/pacer.ts).
+    const pause = pacer();
+    const list = await this.chunkList(bytes, pause);
     const names = new Set(list.map((c) => c.name));
     const chunks = list.map((c, i): TreeEntry => {
       const raw = c.end - c.start;
@@ -182,6 +186,7 @@ export class Payloads {
     const later = this.compactor?.enabled === true && freshBytes > COMPRESS_NOW_MAX;
     const packOf = later ? packLater : pack;
     for (const { e, base, keep } of fresh) {
+      await pause();
       if (base) e.delta = { base, keep, packed: packOf(e.bytes!.subarray(keep)) };
       else e.packed = packOf(e.bytes!);
       // Kept decoded: a state is most often read back soon after it was written.
@@ -200,7 +205,7 @@ export class Payloads {
    * of the data, is not), and hashing resumes there. Comparing bytes is several times cheaper
    * than hashing them.
    */
-  private chunkList(bytes: Uint8Array): Chunk[] {
+  private async chunkList(bytes: Uint8Array, pause: () => Promise<void> | undefined): Promise<Chunk[]> {
     const head = String(crc32(bytes, 0, Math.min(bytes.length, HEAD_BYTES)));
     const prev = this.recent.get(head);
     const kept: Chunk[] = [];
@@ -211,7 +216,7 @@ export class Payloads {
         kept.push(c);
       }
     }
-    const list = kept.concat(chunk(bytes, this.chunkParams, kept.length > 0 ? kept[kept.length - 1].end : 0));
+    const list = kept.concat(await chunkPaced(bytes, this.chunkParams, kept.length > 0 ? kept[kept.length - 1].end : 0, pause));
     // A copy: a caller of the engine on the page may reuse its buffer. Not made for a payload
     // larger than the cache holds (a 50 MB state would be copied only to be dropped).
     if (this.recent.fits(bytes.length)) this.recent.set(head, { raw: bytes.length, bytes: bytes.slice(), chunks: list });
