@@ -119,6 +119,16 @@ async function serve(dir: string, args: string[]): Promise<{ url: string; child:
   return { url: `http://127.0.0.1:${port}/`, child };
 }
 
+/**
+ * page.evaluate has no timeout of its own: a page that never answers would hold the test for its
+ * whole ten minutes. Every library call inside has a deadline of 30 s, so 90 s means a stuck page.
+ */
+function withDeadline<T>(work: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within 90 s`)), 90_000)));
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
 /** Opens the app, saves through both entries, reloads, reads back; returns what went wrong. */
 async function exercise(url: string): Promise<{ first: unknown; afterReload: unknown; problems: string[] }> {
   browser ??= await chromium.launch(chromiumLaunchOptions());
@@ -132,10 +142,10 @@ async function exercise(url: string): Promise<{ first: unknown; afterReload: unk
   try {
     await page.goto(url);
     await page.waitForFunction(() => document.body?.dataset.ready === "yes", null, { timeout: 60_000 });
-    const first = await page.evaluate(() => (window as any).roundTrip(true));
+    const first = await withDeadline(page.evaluate(() => (window as any).roundTrip(true)), "the first round trip");
     await page.reload();
     await page.waitForFunction(() => document.body?.dataset.ready === "yes", null, { timeout: 60_000 });
-    const afterReload = await page.evaluate(() => (window as any).roundTrip(false));
+    const afterReload = await withDeadline(page.evaluate(() => (window as any).roundTrip(false)), "the round trip after the reload");
     return { first, afterReload, problems };
   } finally {
     await context.close();
