@@ -104,12 +104,18 @@ function freePort(): Promise<number> {
 /** Starts `vite` or `vite preview` in the app and resolves once it serves on its port. */
 async function serve(dir: string, args: string[]): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(dir, "node_modules/vite/bin/vite.js"), ...args, "--port", String(port), "--strictPort", "--host", "127.0.0.1"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [join(dir, "node_modules/vite/bin/vite.js"), ...args, "--port", String(port), "--strictPort", "--host", "127.0.0.1"], {
+    cwd: dir,
+    stdio: ["ignore", "pipe", "pipe"],
+    // With CI set, Vite's colours come on even without a terminal and the port is printed in bold:
+    // ask for plain text, and strip escapes anyway, so the port is found.
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   children.push(child);
   let log = "";
   await new Promise<void>((resolve, reject) => {
     const onData = (d: Buffer) => {
-      log += d.toString();
+      log += d.toString().replace(/\u001b\[[0-9;]*m/g, "");
       if (log.includes(`:${port}`)) resolve();
     };
     child.stdout!.on("data", onData);
