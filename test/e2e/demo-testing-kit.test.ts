@@ -47,7 +47,7 @@ describe("idb-checkpoint/testing on the demo", () => {
       await fresh.waitForSelector("body[data-ready=true]");
       expect(await fresh.getByTestId("chat-title").textContent()).toBe("Launch planning");
       expect(await userTexts(fresh)).toEqual(["Remember that the launch is on Friday"]);
-      expect((await agentTexts(fresh)).at(-1)).toBe("Saved. This thread has 1 note now.");
+      expect((await agentTexts(fresh)).at(-1)).toBe("Saved. You have 1 note now, kept for every conversation.");
       expect(await listStored(fresh, { name })).toEqual(before);
       // The imported store is a working one: the conversation goes on.
       await send(fresh, "What do my notes say about the launch?");
