@@ -1,38 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import * as lg from "@langchain/langgraph/web";
-import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import { openStore, type Store } from "../../src/index";
-import { IndexedDBSaver } from "../../src/langgraph/index";
+import { IndexedDBSaver, installSynchronousContext } from "../../src/langgraph/index";
 import { buildChatGraph, inspectChat, playChat } from "../langgraph/chat-scenario";
 import { uniqueName } from "../conformance/backend";
 
-/**
- * interrupt() finds the running graph's config through LangChain's AsyncLocalStorage singleton,
- * which only Node provides. A browser has no async context, so this gives the singleton a
- * synchronous one: `run` sets the store for the synchronous part of the callback. LangGraph calls
- * a node inside `run`, so interrupt() works when it is called before the node's first await
- * (the scenario's review node does exactly that). This avoids compile({ interruptBefore }),
- * which would not exercise interrupt() and resume values at all.
- */
-class SynchronousLocalStorage<T> {
-  private current: T | undefined;
-  getStore(): T | undefined {
-    return this.current;
-  }
-  run<R>(store: T, callback: () => R): R {
-    const previous = this.current;
-    this.current = store;
-    try {
-      return callback();
-    } finally {
-      this.current = previous;
-    }
-  }
-  enterWith(store: T): void {
-    this.current = store;
-  }
-}
-AsyncLocalStorageProviderSingleton.initializeGlobalInstance(new SynchronousLocalStorage() as never);
+// interrupt() needs an async context the browser lacks: the library's synchronous one serves.
+installSynchronousContext();
 
 describe("a LangGraph StateGraph (web entry) on IndexedDBSaver over openStore in Chromium", () => {
   const stores: Store[] = [];

@@ -1,8 +1,7 @@
 import * as lg from "@langchain/langgraph/web";
 import { HumanMessage } from "@langchain/core/messages";
-import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import { openStore, type Store } from "../../src/index";
-import { IndexedDBSaver } from "../../src/langgraph/index";
+import { IndexedDBSaver, installSynchronousContext } from "../../src/langgraph/index";
 import { createSync, type SyncClient, type SyncOptions } from "../../src/sync/index";
 import { buildChatGraph, inspectChat, type ChatGraph } from "../langgraph/chat-scenario";
 import { runChat } from "../bench/chat-workload";
@@ -13,26 +12,8 @@ import { storedBytes } from "../bench/stored-bytes";
  * sync client, driven from Node through `window.device`.
  */
 
-/** interrupt() needs an async context the browser lacks; a synchronous one is enough for the chat graph. */
-class SynchronousLocalStorage<T> {
-  private current: T | undefined;
-  getStore(): T | undefined {
-    return this.current;
-  }
-  run<R>(store: T, callback: () => R): R {
-    const previous = this.current;
-    this.current = store;
-    try {
-      return callback();
-    } finally {
-      this.current = previous;
-    }
-  }
-  enterWith(store: T): void {
-    this.current = store;
-  }
-}
-AsyncLocalStorageProviderSingleton.initializeGlobalInstance(new SynchronousLocalStorage() as never);
+// interrupt() needs an async context the browser lacks: the library's synchronous one serves.
+installSynchronousContext();
 
 let store: Store;
 let saver: IndexedDBSaver;
