@@ -118,23 +118,21 @@ export function createEventStore(
     if (batch.length === 0) return;
     // Relaxed: buffered events are not a barrier (finishTurn and flush are), and a token stream
     // should not wait for the disk.
-    const written = await db.write(
+    // A turn finished meanwhile (writePending returns false) can only be one another tab finished
+    // where locks do not span tabs (no Web Locks API); a finished turn never changes, so its
+    // events here are dropped with the rest of the batch's.
+    await db.write(
       ["meta", "events"],
       async (tx) => {
-        const ok: boolean[] = [];
-        for (const { p, n } of batch) ok.push(await writePending(tx, { ...p, events: p.events.slice(0, n) }, false));
-        return ok;
+        for (const { p, n } of batch) await writePending(tx, { ...p, events: p.events.slice(0, n) }, false);
       },
       "writing buffered events",
       "relaxed",
     );
     retryMs = flushMs;
-    batch.forEach(({ p, n }, i) => {
+    batch.forEach(({ p, n }) => {
       p.events.splice(0, n);
       const key = bufferKey(p.threadId, p.turn);
-      // Finished meanwhile: only where locks do not span tabs (no Web Locks API) can another tab
-      // finish a turn this handle buffers. A finished turn never changes, so these are dropped.
-      void written[i];
       if (p.events.length === 0) buffer.delete(key);
       guard.releaseIfIdle(key, buffered(key));
     });
