@@ -38,6 +38,9 @@ export async function startSyncServer(
   const pool = new pg.Pool({ connectionString: pgUrl, max: 4 });
   // A connection PostgreSQL dropped (a restart) errors on the idle pool; the next query reconnects.
   pool.on("error", () => {});
+  // A client checked out of the pool (the saver's transactions) has no pool listener while it is
+  // out: unheard, its 'error' would end the process. Its query rejects anyway, which is a 503.
+  pool.on("connect", (client) => client.on("error", () => {}));
   const saver = syncVersions(new PostgresSaver(pool));
   await saver.setup();
   const feed = postgresChangeFeed(pool);
