@@ -1,4 +1,4 @@
-import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from "idb";
+import { unwrap, wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from "idb";
 import { StoreError, isStoreError, toStoreError } from "../src/errors.js";
 import type { Durability } from "../src/options.js";
 
@@ -266,4 +266,24 @@ export class Database {
     this.opening = undefined;
     opening?.then((db) => db.close()).catch(() => {});
   }
+}
+
+/**
+ * Adds `value` under `key` unless a row is there: true when added, false when the key was taken.
+ * One request where a read and then a write are two (each request is a round trip to the
+ * browser's database process). The refused add's error is stopped at the request, so the
+ * transaction goes on; any other error fails the transaction as a failed write does.
+ */
+export function addIfAbsent(tx: WriteTx, store: "meta" | "blobs", value: unknown, key: Key): Promise<boolean> {
+  const raw = unwrap(tx.objectStore(store)) as IDBObjectStore;
+  return new Promise((resolve, reject) => {
+    const request = raw.add(value, key);
+    request.onsuccess = () => resolve(true);
+    request.onerror = (event) => {
+      if (request.error?.name !== "ConstraintError") return reject(request.error);
+      event.preventDefault();
+      event.stopPropagation();
+      resolve(false);
+    };
+  });
 }

@@ -1,5 +1,5 @@
 import type { EngineContext } from "./context.js";
-import type { WriteTx } from "./db.js";
+import { addIfAbsent, type WriteTx } from "./db.js";
 import type { EncodedPayload } from "./payload/index.js";
 import {
   blobKey,
@@ -71,20 +71,22 @@ export function createSaverWrites(ctx: EngineContext) {
     const blobs = await Promise.all(r.blobs.map(async (b) => ({ blob: b, encoded: b.value ? await encode(b.value) : undefined })));
     const key = cpKey(r.threadId, r.ns, r.checkpointId);
     const blobKeys = blobs.map(({ blob }) => blobKey(r.threadId, r.ns, blob.channel, blob.version));
+    // A blob whose row needs no payload row of its own (no value, or one small enough to live in
+    // its reference) is added if absent in one request; the others are counted first, so a
+    // payload row is written only for a blob that is stored.
+    const small = blobs.map(({ blob, encoded }) => !blob.value || !encoded || payloads.isInline(encoded));
     return {
       keys: [key, ...blobKeys].map((k) => JSON.stringify(k)),
       // Every read first, together, then every write: requests in flight at once cost one
       // round trip to the database, where one after another each costs its own.
-      read: (tx) => Promise.all([tx.objectStore("meta").get(key), ...blobKeys.map((bk) => tx.objectStore("meta").count(bk))]),
-      write: (tx, read) => writePut(tx, read as [any, ...number[]]),
+      read: (tx) => Promise.all(blobKeys.map((bk, i) => (small[i] ? 0 : tx.objectStore("meta").count(bk)))),
+      write: (tx, read) => writePut(tx, read as number[]),
     };
 
-    async function writePut(tx: WriteTx, [old, ...present]: [any, ...number[]]): Promise<void> {
+    async function writePut(tx: WriteTx, present: number[]): Promise<void> {
       const meta = tx.objectStore("meta");
       const writes: Promise<unknown>[] = [];
-      // Putting an existing id replaces it (as LangGraph's SQL savers do).
-      if (old) writes.push(payloads.release(tx, loadCheckpoint(old).checkpoint.ref));
-      const header = payloads.put(tx, checkpoint).then((ref) => {
+      const header = payloads.put(tx, checkpoint).then(async (ref) => {
         const row: CheckpointRow = {
           v: r.v,
           checkpoint: { type: r.checkpoint[0], ref },
@@ -93,7 +95,12 @@ export function createSaverWrites(ctx: EngineContext) {
           channelVersions: r.channelVersions,
         };
         if (r.parentId !== undefined) row.parentId = r.parentId;
-        return meta.put(storeCheckpoint(row), key);
+        // Most puts are of a new id: one request. Putting an existing id replaces it (as
+        // LangGraph's SQL savers do), and frees the old checkpoint's bytes.
+        if (await addIfAbsent(tx, "meta", storeCheckpoint(row), key)) return;
+        const old = await meta.get(key);
+        if (old) await payloads.release(tx, loadCheckpoint(old).checkpoint.ref);
+        await meta.put(storeCheckpoint(row), key);
       });
       writes.push(header, meta.put(0, threadIndexKey(r.threadId, r.ns, r.checkpointId)), meta.put(0, globalIndexKey(r.threadId, r.ns, r.checkpointId)));
       logChange(tx, ctx.changeOrigin, ["checkpoint", r.threadId, r.ns, r.checkpointId]);
@@ -105,7 +112,7 @@ export function createSaverWrites(ctx: EngineContext) {
         if (present[i] > 0 || stored.has(id)) return;
         stored.add(id);
         const value = encoded && blob.value ? payloads.put(tx, encoded).then((ref) => ({ type: blob.value![0], ref })) : Promise.resolve({});
-        writes.push(value.then((v) => meta.put(storeBlob(v), blobKeys[i])));
+        writes.push(value.then((v): Promise<unknown> => (small[i] ? addIfAbsent(tx, "meta", storeBlob(v), blobKeys[i]) : meta.put(storeBlob(v), blobKeys[i]))));
       });
       await Promise.all(writes);
     }
@@ -116,10 +123,13 @@ export function createSaverWrites(ctx: EngineContext) {
     const encoded: EncodedPayload[] = await Promise.all(r.writes.map((w) => encode(w.value)));
     // No check that the checkpoint exists: LangGraph sends writes before (or while) it puts it.
     const keys = r.writes.map((w) => writeKey(r.threadId, r.ns, r.checkpointId, r.taskId, w.idx));
+    // A write whose payload lives in its reference is added if its slot is free, in one request
+    // (a special one that finds its slot taken then replaces the row); the others read first.
+    const small = encoded.map((e) => payloads.isInline(e));
     return {
       // A slot named twice in one request is still one row.
       keys: [...new Set(keys.map((k) => JSON.stringify(k)))],
-      read: (tx) => Promise.all(keys.map((key) => tx.objectStore("meta").get(key))),
+      read: (tx) => Promise.all(keys.map((key, i) => (small[i] ? undefined : tx.objectStore("meta").get(key)))),
       write: (tx, read) => writeWrites(tx, read as any[]),
     };
 
@@ -138,7 +148,15 @@ export function createSaverWrites(ctx: EngineContext) {
         const w = r.writes[i];
         if (olds[i]) writes.push(payloads.release(tx, writeRef(olds[i])));
         const ref = payloads.put(tx, encoded[i]);
-        writes.push(ref.then((ref) => meta.put(storeWrite({ taskId: r.taskId, taskPath: r.taskPath, idx: w.idx, channel: w.channel, type: w.value[0], ref }), keys[i])));
+        const row = ref.then((ref) => storeWrite({ taskId: r.taskId, taskPath: r.taskPath, idx: w.idx, channel: w.channel, type: w.value[0], ref }));
+        if (!small[i]) writes.push(row.then((row) => meta.put(row, keys[i])));
+        else writes.push(row.then(async (row) => {
+          if ((await addIfAbsent(tx, "meta", row, keys[i])) || w.idx >= 0) return;
+          // A special write replaces the one in its slot.
+          const old = await meta.get(keys[i]);
+          if (old) await payloads.release(tx, writeRef(old));
+          await meta.put(row, keys[i]);
+        }));
       }
       await Promise.all(writes);
     }

@@ -96,6 +96,24 @@ export function saverSpec(backend: Backend): void {
       expect(writes(t!.pendingWrites)).toEqual([["", "task", 0, "x", "json:early"]]);
     });
 
+    it("replaces a checkpoint put again under its id, frees the old one's bytes, and keeps each (channel, version) value it stored first", async () => {
+      const { saver, name } = await fresh();
+      const rows = () => backend.countRows(name);
+      const big = (tag: string) => sv(tag + "y".repeat(6000) + tag);
+      const blob = (value: string) => [{ channel: "x", version: "1", value: sv(value) }];
+      await saver.put(putReq({ checkpointId: "a", checkpoint: big("first"), channelVersions: { x: "1" }, blobs: blob("one") }));
+      const once = await rows();
+      await saver.put(putReq({ checkpointId: "a", checkpoint: big("again"), metadata: sv(`{"step":2}`), channelVersions: { x: "1" }, blobs: blob("other") }));
+      const t = await saver.getTuple({ threadId: "t1", ns: "" });
+      expect(dec.decode(t!.checkpoint[1]).slice(0, 5)).toBe("again");
+      expect(text(t!.metadata)).toBe(`json:{"step":2}`);
+      expect(values(t)).toEqual({ x: "json:one" });
+      expect(await rows()).toEqual(once);
+      // The same in one batch: a put, then the same id again.
+      await saver.batch([{ put: putReq({ checkpointId: "b", checkpoint: big("b1") }) }, { put: putReq({ checkpointId: "b", checkpoint: big("b2") }) }]);
+      expect(dec.decode((await saver.getTuple({ threadId: "t1", ns: "", checkpointId: "b" }))!.checkpoint[1]).slice(0, 2)).toBe("b2");
+    });
+
     it("keeps the first regular write and replaces special ones, also in a mixed batch", async () => {
       const { saver } = await fresh();
       await saver.put(putReq({ checkpointId: "1" }));

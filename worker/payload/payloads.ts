@@ -223,9 +223,14 @@ export class Payloads {
     return list;
   }
 
+  /** Whether `put` keeps this payload in its reference alone: no row, nothing to release. */
+  isInline(encoded: EncodedPayload): encoded is EncodedPayload & { row: ChunkRow } {
+    return encoded.row !== undefined && encoded.row.data.length <= INLINE_MAX;
+  }
+
   put(tx: WriteTx, encoded: EncodedPayload): Promise<PayloadRef> {
     return this.serial(tx, async () => {
-      if (encoded.row && encoded.row.data.length <= INLINE_MAX) {
+      if (this.isInline(encoded)) {
         const ref: PayloadRef = [encoded.size, encoded.row.crc, encoded.row.data];
         if (encoded.row.codec !== 0) ref.push(encoded.row.codec);
         return ref;
