@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,10 +8,9 @@ import { startBrowser, type BrowserProcess } from "../reliability/browser-proces
 import { printFigures } from "../reliability/figures";
 import { crashLedger } from "../reliability/crash-ledger";
 import { crashInbox } from "../reliability/crash-endpoints";
-import { startEngine, type CrashEngine } from "../reliability/engine-process";
-import { selectedEngines } from "../engines/instances";
-import { firefoxPath } from "../engines/firefox";
-import { MINIBROWSER, onPath, startDisplay } from "../engines/webkit";
+import { startEngine } from "../reliability/engine-process";
+import { skipWith, whyNot } from "../reliability/engine-support";
+import { startDisplay } from "../engines/webkit";
 
 /**
  * Crash sweep: the page writes checkpoints, run events, multi-row saver checkpoints and finished
@@ -29,7 +28,6 @@ import { MINIBROWSER, onPath, startDisplay } from "../engines/webkit";
  */
 
 const KILLS = Number(process.env.RELIABILITY_KILLS ?? (process.env.RELIABILITY_STRESS ? 24 : 3));
-const engines = selectedEngines();
 
 const inbox = crashInbox();
 let server: Awaited<ReturnType<typeof startServer>>;
@@ -52,11 +50,6 @@ const freshProfile = (engine: string) => {
 };
 const title = `loses no acknowledged write over ${KILLS} kills at random moments, keeps run seqs dense and saver checkpoints whole`;
 
-function skipWith(reason: string, ctx: { skip(note?: string): void }): void {
-  console.info(`skipped: ${reason}`);
-  ctx.skip(reason);
-}
-
 async function harnessPage(proc: BrowserProcess): Promise<Page> {
   return openHarness(await proc.context.newPage(), server.url);
 }
@@ -72,7 +65,8 @@ function expectSweepHeld(ledger: ReturnType<typeof crashLedger>): void {
 
 describe("crash sweep in chromium", () => {
   it(title, async (ctx) => {
-    if (!engines.includes("chromium")) return skipWith("IDB_BROWSERS leaves out chromium", ctx);
+    const why = whyNot("chromium");
+    if (why) return skipWith(why, ctx);
     const profile = freshProfile("chromium");
     const ledger = crashLedger();
 
@@ -106,18 +100,10 @@ describe("crash sweep in chromium", () => {
   }, (KILLS + 1) * 20_000);
 });
 
-/** Why an engine cannot run here, or undefined when it can. */
-function missing(engine: CrashEngine): string | undefined {
-  if (!engines.includes(engine)) return `IDB_BROWSERS leaves out ${engine}`;
-  if (engine === "firefox") return firefoxPath() ? undefined : "Firefox is not installed (apt-get install firefox-esr)";
-  if (!existsSync(MINIBROWSER)) return `WebKitGTK's MiniBrowser (${MINIBROWSER}) is not installed (apt-get install webkit2gtk-driver)`;
-  return process.env.DISPLAY || onPath("Xvfb") ? undefined : "no X display for MiniBrowser (apt-get install xvfb)";
-}
-
 for (const engine of ["firefox", "webkit"] as const) {
   describe(`crash sweep in ${engine}`, () => {
     it(title, async (ctx) => {
-      const why = missing(engine);
+      const why = whyNot(engine, { driver: false });
       if (why) return skipWith(why, ctx);
       const display = engine === "webkit" ? await startDisplay() : undefined;
       const profile = freshProfile(engine);
