@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright";
 import { launch, openHarness, pageErrors, startServer } from "../reliability/harness";
 import { printFigures } from "../reliability/figures";
-import { skipWith, whyNot } from "../reliability/engine-support";
+import { openHarnessTab, skipWith, whyNot } from "../reliability/engine-support";
 import { openDriver, type Driver } from "../engines/driver";
 import type { Engine } from "../engines/instances";
 
@@ -75,15 +75,7 @@ async function openTabs(engine: Engine): Promise<{ tabs: Tab[]; errors(): Promis
   const driver: Driver = await openDriver(engine);
   try {
     const session = await driver.newSession();
-    const tabs = [await session.newTab(), await session.newTab()];
-    for (const tab of tabs) {
-      await tab.goto(server.url);
-      // Generous: the dev server compiles the library on first load, on a machine shared with others.
-      for (let i = 0; (await tab.evaluate(() => document.title)) !== "ready"; i++) {
-        if (i > 1_200) throw new Error(`${engine}: the harness page did not load`);
-        await sleep(100);
-      }
-    }
+    const tabs = [await openHarnessTab(session, server.url), await openHarnessTab(session, server.url)];
     return {
       tabs: tabs as Tab[],
       // The driver cannot watch the console: the page collects its own uncaught errors.

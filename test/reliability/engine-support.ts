@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { selectedEngines, type Engine } from "../engines/instances";
 import { firefoxPath } from "../engines/firefox";
 import { MINIBROWSER, onPath } from "../engines/webkit";
+import type { Session, Tab } from "../engines/driver";
 
 /**
  * Which engines a reliability e2e test runs in: the ones IDB_BROWSERS selects and this machine
@@ -22,4 +23,16 @@ export function whyNot(engine: Engine, { driver = true } = {}): string | undefin
 export function skipWith(reason: string, ctx: { skip(note?: string): void }): void {
   console.info(`skipped: ${reason}`);
   ctx.skip(reason);
+}
+
+/** Opens the harness page in a new tab of a driver session and waits until the library is loaded. */
+export async function openHarnessTab(session: Session, url: string): Promise<Tab> {
+  const tab = await session.newTab();
+  await tab.goto(url);
+  // Generous: the dev server compiles the library on first load, on a machine shared with others.
+  for (let i = 0; (await tab.evaluate(() => document.title)) !== "ready"; i++) {
+    if (i > 1_200) throw new Error(`${session.engine}: the harness page did not load`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return tab;
 }
