@@ -265,12 +265,12 @@ export class Database {
    * A write that only deletes, for a full disk: when it fails for quota it runs once more, as the
    * write right after a quota error, which Firefox lets past the quota if it only deletes.
    */
-  async deleteOnly(stores: StoreName[], fn: (tx: Tx<"readwrite">) => Promise<void>, context?: string): Promise<void> {
+  async deleteOnly<T>(stores: StoreName[], fn: (tx: Tx<"readwrite">) => Promise<T>, context?: string): Promise<T> {
     try {
-      await this.write(stores, fn, context);
+      return await this.write(stores, fn, context);
     } catch (e) {
       if (!isStoreError(e, "QUOTA_EXCEEDED")) throw e;
-      await this.write(stores, fn, context);
+      return this.write(stores, fn, context);
     }
   }
 

@@ -103,4 +103,24 @@ describe("after a quota error, with Firefox's cleanup transaction", () => {
     expect(await engine.threads.listThreads()).toEqual([]);
     await engine.close();
   });
+
+  it("deletes a run and a checkpoint blob when the first attempt meets the quota", async () => {
+    const engine = await openEngine({ name: uniqueName("quota-cleanup"), indexedDB: new IDBFactory() });
+    await engine.runs.createRun("r", "w", {});
+    await engine.runs.appendEvent({ runId: "r", kind: "tick", data: {} });
+    await engine.blobs.save("cp", "trace", 1n, bytes(2048, 1));
+    disk.full = true;
+    for (const [what, del] of [
+      ["run", () => engine.runs.deleteRun("r")],
+      ["blob", () => engine.blobs.delete("cp")],
+    ] as const) {
+      // A refused save spends any cleanup transaction, so each delete starts in an ordinary one.
+      expect(isStoreError(await errorOf(engine.threads.save("t", {}, bytes(16, 9))), "QUOTA_EXCEEDED")).toBe(true);
+      expect(isStoreError(await errorOf(engine.threads.save("t", {}, bytes(16, 9))), "QUOTA_EXCEEDED")).toBe(true);
+      expect(await del(), what).toBe(true);
+    }
+    expect(await engine.runs.getRun("r")).toBeUndefined();
+    expect(await engine.blobs.load("cp")).toBeUndefined();
+    await engine.close();
+  });
 });
