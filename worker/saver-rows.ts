@@ -3,6 +3,7 @@ import { prefixRange } from "./db.js";
 import type { PayloadRef, Payloads } from "./payload/index.js";
 import type { SerializedValue, StoredSaverTuple, StoredWrite } from "../src/types.js";
 import { canonicalJson } from "../src/canonical-json.js";
+import { compareWrites } from "../src/write-order.js";
 
 /**
  * Row layout of the saver in the `meta` object store (first key element "s"):
@@ -132,26 +133,6 @@ function sameIndex(a: Record<string, string>, b: Record<string, string> | undefi
 
 /** LangGraph's TASKS channel: pending sends of checkpoints older than format 4 live there. */
 const TASKS = "__pregel_tasks";
-
-/** Strings by code point, as LangGraph's compareWritesSortKeys (not UTF-16 units, not locale). */
-export function compareCodePoints(a: string, b: string): number {
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    const x = a.codePointAt(i)!;
-    const y = b.codePointAt(j)!;
-    if (x !== y) return x < y ? -1 : 1;
-    i += x > 0xffff ? 2 : 1;
-    j += y > 0xffff ? 2 : 1;
-  }
-  if (i >= a.length && j >= b.length) return 0;
-  return i >= a.length ? -1 : 1;
-}
-
-/** writesSortKey order: (taskPath, taskId, idx). */
-export function compareWrites(a: WriteRow, b: WriteRow): number {
-  return compareCodePoints(a.taskPath, b.taskPath) || compareCodePoints(a.taskId, b.taskId) || a.idx - b.idx;
-}
 
 /** Reads a checkpoint's rows back into the shape the adapter deserializes, inside `tx`. */
 export class SaverReader {

@@ -18,6 +18,7 @@ import {
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { CheckpointSaver, SaverBlob, SaverPutRequest, SaverPutWritesRequest, SaverWriteOp, SerializedValue, StoredSaverTuple, StoredWrite } from "../types.js";
 import { WriteQueue } from "./write-queue.js";
+import { RecentTuples } from "./recent-tuples.js";
 import { canonicalJson } from "../canonical-json.js";
 
 export { canonicalJson };
@@ -72,6 +73,10 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
   /** The store's name, which runThread's cross-tab lock is scoped to. */
   readonly storeName: string;
   private readonly pipeline: boolean;
+  /** Pipelined only: what this saver's writes still on their way will have stored. */
+  private readonly recent?: RecentTuples;
+  /** Settles once every write pushed so far is in `recent`, in the order they were pushed. */
+  private recorded: Promise<void> = Promise.resolve();
 
   constructor(store: SaverHost, options: IndexedDBSaverOptions = {}) {
     super(options.serde);
@@ -80,6 +85,7 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
     this.store = saver;
     this.storeName = typeof store.name === "string" && store.name !== "" ? store.name : "default";
     this.pipeline = options.pipeline === true;
+    if (this.pipeline) this.recent = new RecentTuples();
     this.queue = new WriteQueue(
       (ops) => saver.batch(ops),
       (op) => ("put" in op ? saver.put(op.put) : saver.putWrites(op.putWrites)),
@@ -110,9 +116,16 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
   private async write(op: Promise<SaverWriteOp>, address: string): Promise<void> {
     const stored = this.queue.push(op, address);
     if (!this.pipeline) return stored;
+    const recent = this.recent!;
+    const [threadId, ns] = JSON.parse(address) as [string, string];
+    recent.touch(threadId, ns);
+    this.recorded = this.recorded
+      .then(() => op)
+      .then((o) => ("put" in o ? recent.put(o.put) : recent.putWrites(o.putWrites)), () => {});
     stored.catch((e: unknown) =>
       op.then(
         () => {
+          recent.forget(threadId, ns);
           this.unreported ??= e;
         },
         // Its serialization failed: the caller has that error already.
@@ -137,11 +150,18 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
     const threadId = config.configurable?.thread_id;
     if (threadId === undefined) return undefined;
     const ns: string = config.configurable?.checkpoint_ns ?? "";
-    const stored = await (await this.reading(threadId, ns)).getTuple({
-      threadId,
-      ns,
-      checkpointId: getCheckpointId(config) || undefined,
-    });
+    const checkpointId = getCheckpointId(config) || undefined;
+    const recent = this.recent;
+    if (recent && this.queue.pending(addressOf(threadId, ns))) {
+      // This saver's own writes to the thread are on their way: answer with what they store.
+      await this.recorded;
+      const known = recent.answer(threadId, ns, checkpointId);
+      if (known) return this.toTuple(known);
+    }
+    const store = await this.reading(threadId, ns);
+    const generation = recent?.generation(threadId, ns);
+    const stored = await store.getTuple({ threadId, ns, checkpointId });
+    if (recent && checkpointId === undefined) recent.seed(threadId, ns, generation!, stored);
     return stored && this.toTuple(stored);
   }
 
@@ -253,7 +273,7 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
   }
 
   async deleteThread(threadId: string): Promise<void> {
-    await (await this.reading()).deleteThread(threadId);
+    await (await this.reading()).deleteThread(threadId).finally(() => this.recent?.forgetThread(threadId));
   }
 
   /**
@@ -262,7 +282,7 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
    * so a copy costs little; the two threads then go their own ways.
    */
   async copyThread(source: string, target: string): Promise<void> {
-    await (await this.reading()).copyThread(source, target);
+    await (await this.reading()).copyThread(source, target).finally(() => this.recent?.forgetThread(target));
   }
 
   /**
@@ -271,7 +291,7 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
    * are deleted. Channel values and writes no kept checkpoint needs are freed.
    */
   async prune(threadIds: string[], options: { strategy?: "keep_latest" | "delete" } = {}): Promise<void> {
-    await (await this.reading()).prune(threadIds, options);
+    await (await this.reading()).prune(threadIds, options).finally(() => threadIds.forEach((t) => this.recent?.forgetThread(t)));
   }
 
   /**
@@ -280,7 +300,7 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
    * or `run_id` in the checkpoint's metadata.
    */
   async deleteForRuns(runIds: string[]): Promise<void> {
-    await (await this.reading()).deleteForRuns(runIds);
+    await (await this.reading()).deleteForRuns(runIds).finally(() => this.recent?.clear());
   }
 
   /** The threads, most recently updated first, with the metadata of each one's newest checkpoint. */

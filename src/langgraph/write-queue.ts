@@ -52,6 +52,11 @@ export class WriteQueue {
     return this.lastAt.get(address) ?? Promise.resolve();
   }
 
+  /** Whether writes pushed with this address have not all settled yet. */
+  pending(address: string): boolean {
+    return this.lastAt.has(address);
+  }
+
   private readonly lastAt = new Map<string, Promise<void>>();
 
 

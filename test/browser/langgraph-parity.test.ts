@@ -24,12 +24,14 @@ function compareWithNode(title: string, scenarios: Scenario[]) {
       await Promise.all(stores.splice(0).map((s) => s.close()));
     });
     for (const scenario of scenarios) {
-      it(`${scenario.name}: reads back what the same graph in Node on MemorySaver does`, async () => {
-        const expected = await commands.playScenarioInNode(scenario.name);
-        const store = await openStore({ name: uniqueName("lg-parity") });
-        stores.push(store);
-        expect(await scenario.play(lg, new IndexedDBSaver(store), "thread")).toEqual(expected);
-      });
+      for (const pipeline of [false, true]) {
+        it(`${scenario.name}${pipeline ? " (pipelined writes)" : ""}: reads back what the same graph in Node on MemorySaver does`, async () => {
+          const expected = await commands.playScenarioInNode(scenario.name);
+          const store = await openStore({ name: uniqueName("lg-parity") });
+          stores.push(store);
+          expect(await scenario.play(lg, new IndexedDBSaver(store, { pipeline }), "thread")).toEqual(expected);
+        });
+      }
     }
   });
 }

@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { build, preview, type PreviewServer } from "vite";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright";
 import { chromiumLaunchOptions } from "../chromium";
+import { freePort } from "../engines/webkit";
 
 /**
  * The demo as a visitor gets it: built with Vite, served by Vite's preview server, driven in
@@ -46,17 +46,6 @@ export async function buildOnce(): Promise<string> {
   await build({ configFile: join(demoRoot, "vite.config.ts"), logLevel: "warn", build: { outDir: buildDir, emptyOutDir: true } });
   writeFileSync(stamp, inputs);
   return buildDir;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once("error", fail);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => done(port));
-    });
-  });
 }
 
 /** Registers the suite's hooks and returns the harness the tests use once beforeAll ran. */

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as lg from "@langchain/langgraph";
 import { HumanMessage } from "@langchain/core/messages";
-import { startPostgres, type Postgres } from "../sync-kit/postgres";
-import { startSyncServer, type SyncServer } from "../sync-kit/server";
-import { openDevice, startPageServer, type Device } from "../sync-kit/harness";
+import type { SyncServer } from "../sync-kit/server";
+import type { Device } from "../sync-kit/harness";
+import { startSyncRig, type SyncRig } from "../sync-kit/rig";
 import { buildChatGraph, inspectChat } from "../langgraph/chat-scenario";
 
 /**
@@ -12,34 +12,22 @@ import { buildChatGraph, inspectChat } from "../langgraph/chat-scenario";
  * same, concurrent offline work is kept as two branches, and a delete travels everywhere.
  */
 
-let pg: Postgres;
+let rig: SyncRig;
 let server: SyncServer;
-let pages: Awaited<ReturnType<typeof startPageServer>>;
 let a: Device;
 let b: Device;
+let serverIds: SyncRig["serverIds"];
 
 beforeAll(async () => {
-  pg = await startPostgres();
-  pages = await startPageServer();
-  server = await startSyncServer(pg.url, 0, { allowOrigin: pages.origin });
-  a = await openDevice(pages.url, server.url, "token-alice");
-  b = await openDevice(pages.url, server.url, "token-alice");
+  rig = await startSyncRig();
+  ({ server, a, b, serverIds } = rig);
 });
 
 afterAll(async () => {
-  await a?.close();
-  await b?.close();
-  await server?.close();
-  await pages?.close();
-  pg?.destroy();
+  await rig?.close();
 });
 
 const cfg = (thread_id: string) => ({ configurable: { thread_id } });
-
-async function serverIds(thread: string): Promise<string[]> {
-  const { rows } = await server.pool.query("SELECT checkpoint_id FROM checkpoints WHERE thread_id = $1 ORDER BY checkpoint_id", [thread]);
-  return rows.map((r) => r.checkpoint_id as string);
-}
 
 const sync = async (d: Device) => {
   const r = await d.page.evaluate(() => window.device.sync());

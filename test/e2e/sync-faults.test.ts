@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPostgres, type Postgres } from "../sync-kit/postgres";
-import { startSyncServer, type SyncServer } from "../sync-kit/server";
-import { openDevice, startPageServer, type Device } from "../sync-kit/harness";
+import type { Postgres } from "../sync-kit/postgres";
+import type { SyncServer } from "../sync-kit/server";
+import type { Device } from "../sync-kit/harness";
+import { startSyncRig, type SyncRig } from "../sync-kit/rig";
 
 /**
  * Sync interrupted at every level: requests cut before they reach the server and answers lost
@@ -10,33 +11,22 @@ import { openDevice, startPageServer, type Device } from "../sync-kit/harness";
  * once (its insert appears once in the change feed), and a device that pulled has them all.
  */
 
+let rig: SyncRig;
 let pg: Postgres;
 let server: SyncServer;
-let pages: Awaited<ReturnType<typeof startPageServer>>;
 let a: Device;
 let b: Device;
+let serverIds: SyncRig["serverIds"];
 
 beforeAll(async () => {
-  pg = await startPostgres();
-  pages = await startPageServer();
-  server = await startSyncServer(pg.url, 0, { allowOrigin: pages.origin });
   // Small batches and pages, so a sync takes several requests and can be cut between them.
-  a = await openDevice(pages.url, server.url, "token-alice", { batchChanges: 5, pullLimit: 5 });
-  b = await openDevice(pages.url, server.url, "token-alice", { batchChanges: 5, pullLimit: 5 });
+  rig = await startSyncRig({ batchChanges: 5, pullLimit: 5 });
+  ({ pg, server, a, b, serverIds } = rig);
 });
 
 afterAll(async () => {
-  await a?.close();
-  await b?.close();
-  await server?.close();
-  await pages?.close();
-  pg?.destroy();
+  await rig?.close();
 });
-
-async function serverIds(thread: string): Promise<string[]> {
-  const { rows } = await server.pool.query("SELECT checkpoint_id FROM checkpoints WHERE thread_id = $1 ORDER BY checkpoint_id", [thread]);
-  return rows.map((r) => r.checkpoint_id as string);
-}
 
 /** Checkpoints whose insert the feed saw more than once: a second copy would have been a second insert. */
 async function insertedTwice(): Promise<unknown[]> {

@@ -4,6 +4,7 @@ import "fake-indexeddb/auto";
 import { Database } from "../../worker/db";
 import { Payloads, type PayloadRef } from "../../worker/payload/index";
 import { isStoreError } from "../../src/errors";
+import { text } from "../payload/text";
 
 /** Idle-time compression (worker/payload/compactor.ts): large saves are written raw, then deflated. */
 
@@ -28,20 +29,6 @@ async function chunkRows(db: Database): Promise<Array<[string, { codec: number; 
     const [keys, values] = await Promise.all([store.getAllKeys(), store.getAll()]);
     return keys.map((k, i) => [k as string, values[i]] as [string, any]).filter(([k]) => k.startsWith("c:"));
   });
-}
-
-function text(size: number, seed = 1): Uint8Array {
-  let s = seed;
-  const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
-  const words = Array.from({ length: 3000 }, () => Array.from({ length: 2 + Math.floor(rnd() * 8) }, () => String.fromCharCode(97 + Math.floor(rnd() * 26))).join(""));
-  const parts: string[] = [];
-  let len = 0;
-  while (len < size) {
-    const w = words[Math.floor(rnd() * words.length)];
-    parts.push(w);
-    len += w.length + 1;
-  }
-  return new TextEncoder().encode(parts.join(" ")).slice(0, size);
 }
 
 function same(a: Uint8Array, b: Uint8Array): boolean {

@@ -204,6 +204,23 @@ describe("memory store input checks", () => {
     expect(found).toEqual(expected);
   });
 
+  it("orders search results by the namespace a batch touched first, also when it fills them in another order, warm and cold", async () => {
+    const { memory, name } = await start();
+    expect(await memory.search([], {})).toEqual([]); // loads the cache before the batch: the warm path
+    // The delete places ["a"] before ["b"], though ["b"] receives its item first.
+    await memory.batch([
+      { op: "put", namespace: ["a"], key: "gone", value: null },
+      { op: "put", namespace: ["b"], key: "1", value: { n: 1 } },
+      { op: "put", namespace: ["a"], key: "2", value: { n: 2 } },
+    ] as never);
+    const warm = (await memory.search([], {})).map((item) => item.namespace[0]);
+    const db = new Database({ name, indexedDB: factory });
+    const cold = createMemoryStore({ db, payloads: new Payloads(), now: () => Date.now(), limits: DEFAULT_LIMITS });
+    dbs.push({ db, memory: cold });
+    expect(warm).toEqual(["a", "b"]);
+    expect((await cold.search([], {})).map((item) => item.namespace[0])).toEqual(["a", "b"]);
+  });
+
   it("stores each vector as float32 bytes, not numbers, and ranks with them", async () => {
     const { memory, name } = await start();
     const vector = Float32Array.from(embedText("apple", 384));

@@ -6,6 +6,7 @@ import { Database } from "../../worker/db";
 import { INLINE_MAX, MAX_CHAIN, Payloads, type PayloadRef } from "../../worker/payload/index";
 import { chunk } from "../../worker/payload/chunker";
 import { isStoreError } from "../../src/errors";
+import { text } from "../payload/text";
 
 let n = 0;
 
@@ -39,21 +40,6 @@ async function chunkBytes(db: Database): Promise<number> {
   let total = 0;
   for (const [k, v] of await rows(db)) if (k.startsWith("c:")) total += v.raw;
   return total;
-}
-
-/** Text-like bytes from a seeded generator: words from a fixed vocabulary, compressible like chat. */
-function text(size: number, seed = 1): Uint8Array {
-  let s = seed;
-  const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
-  const words = Array.from({ length: 3000 }, () => Array.from({ length: 2 + Math.floor(rnd() * 8) }, () => String.fromCharCode(97 + Math.floor(rnd() * 26))).join(""));
-  const parts: string[] = [];
-  let len = 0;
-  while (len < size) {
-    const w = words[Math.floor(rnd() * words.length)];
-    parts.push(w);
-    len += w.length + 1;
-  }
-  return new TextEncoder().encode(parts.join(" ")).slice(0, size);
 }
 
 const MiB = 1024 * 1024;

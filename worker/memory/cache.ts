@@ -61,9 +61,18 @@ export class MemoryCache {
     const cache = new MemoryCache(version);
     namespaces.sort((a, b) => a[1] - b[1]);
     for (const [ns, seq] of namespaces) cache.groups.set(nsId(ns), { ns, seq, items: new Map() });
+    cache.maxSeq = namespaces.at(-1)?.[1] ?? -Infinity;
     items.sort((a, b) => a.seq - b.seq);
     for (const item of items) cache.groups.get(nsId(item.ns))?.items.set(item.key, item);
     return cache;
+  }
+
+  private maxSeq = -Infinity;
+
+  private sortGroups(): void {
+    const sorted = [...this.groups].sort((a, b) => a[1].seq - b[1].seq);
+    this.groups.clear();
+    for (const [id, g] of sorted) this.groups.set(id, g);
   }
 
   get size(): number {
@@ -83,10 +92,14 @@ export class MemoryCache {
       case "put": {
         const { item } = change;
         if (!group || group.seq !== change.nsSeq) {
-          // A new namespace sorts last: its sequence number is the newest.
+          // A new namespace's sequence number is newer than every stored one, but one batch can
+          // place several namespaces in another order than it first fills them (a delete places
+          // one too): the groups stay sorted by sequence number.
           this.groups.delete(id);
           group = { ns: item.ns, seq: change.nsSeq, items: new Map() };
           this.groups.set(id, group);
+          if (change.nsSeq < this.maxSeq) this.sortGroups();
+          this.maxSeq = Math.max(this.maxSeq, change.nsSeq);
         }
         // Replaced in place when it is the same item, appended when created again.
         if (group.items.get(item.key)?.seq !== item.seq) group.items.delete(item.key);
