@@ -200,7 +200,7 @@ describe("storage pressure in webkit", () => {
   it(quotaTitle, (ctx) => {
     skipWith(
       "WebKitGTK cannot be given a small quota from outside: an origin's quota is set by the app that embeds WebKit " +
-        "(WebKitWebsiteDataManager's construct-only origin-storage-ratio), MiniBrowser sets none, so every origin has the default 1 GiB, " +
+        "(WebKitWebsiteDataManager's construct-only origin-storage-ratio), MiniBrowser sets none, so an origin gets WebKit's default (documented as 1 GiB), " +
         "and no MiniBrowser option, WebDriver capability or environment variable lowers it",
       ctx,
     );
