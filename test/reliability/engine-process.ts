@@ -21,8 +21,6 @@ export interface EngineProcess {
    * the tab crash, the engines' counterpart of Chromium's chrome://crash. Resolves with how many.
    */
   crashContent(): Promise<number>;
-  /** Whether any process of the group is alive. */
-  alive(): boolean;
   /** The end of what the browser wrote to stderr, for failure messages. */
   log(): string;
 }
@@ -77,7 +75,6 @@ export function startEngine(engine: CrashEngine, profile: string, url: string, d
   });
   const pid = child.pid!;
   return {
-    alive: () => groupAlive(pid),
     async crashContent() {
       const content = groupMembers(pid).filter((p) => /^(Web Content|WebKitWebProces)/.test(p.comm));
       for (const p of content) {
