@@ -114,7 +114,7 @@ export function createBlobStore(ctx: EngineContext): BlobCheckpointStore {
 
     async delete(checkpointId) {
       assertId(checkpointId, "checkpointId");
-      return db.write(["meta", "blobs"], (tx) => drop(tx, checkpointId), "deleting a checkpoint blob");
+      return db.deleteOnly(["meta", "blobs"], (tx) => drop(tx, checkpointId), "deleting a checkpoint blob");
     },
   };
 }

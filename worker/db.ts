@@ -78,6 +78,13 @@ export class Database {
   private readonly options: DatabaseOptions;
   private opening: Promise<IDBPDatabase<Schema>> | undefined;
   private closed = false;
+  /**
+   * Whether the last write on this connection failed for quota. Firefox then makes the
+   * connection's next readwrite transaction a "cleanup" one: put() in it throws InvalidStateError,
+   * deletes pass, and it may go past the quota to free space. Other engines have no such state;
+   * the flag only changes which error a write reports and lets deletes take that transaction.
+   */
+  private quotaHit = false;
 
   constructor(options: DatabaseOptions) {
     this.name = options.name;
@@ -174,6 +181,7 @@ export class Database {
   private dropConnection(reason: "versionchange" | "closed"): void {
     const opening = this.opening;
     this.opening = undefined;
+    this.quotaHit = false;
     opening?.then((db) => db.close()).catch(() => {});
     this.options.onClose?.(reason);
   }
@@ -203,6 +211,18 @@ export class Database {
       throw toStoreError(e, context);
     }
     let tx: Tx<Mode>;
+    const writing = mode !== "readonly";
+    // Firefox's cleanup transaction, if any, is this one: the next readwrite after a quota error.
+    const cleanup = writing && this.quotaHit;
+    if (writing) this.quotaHit = false;
+    const failed = (cause: unknown): StoreError => {
+      const name = (cause as { name?: unknown } | null)?.name;
+      if (writing && name === "QuotaExceededError") this.quotaHit = true;
+      if (cleanup && name === "InvalidStateError") {
+        return new StoreError("QUOTA_EXCEEDED", `${context}: storage quota exceeded (after a quota error this browser lets the next write only delete)`, { cause, retryable: false });
+      }
+      return toStoreError(cause, context);
+    };
     try {
       // Named, never "default": since Chrome 121 the default is relaxed (no flush to disk), and
       // other engines choose differently, so the engine's default says nothing about survival.
@@ -210,6 +230,7 @@ export class Database {
     } catch (e) {
       // The connection was closed under us (InvalidStateError): forget it so the next call reopens.
       this.opening = undefined;
+      this.quotaHit = false;
       throw toStoreError(e, context);
     }
     let result: T;
@@ -225,14 +246,32 @@ export class Database {
       // A request that failed (quota, constraint) aborted the transaction, and later requests then
       // fail with AbortError: the transaction's error names the cause. After our own abort() it
       // is null, and `e` is the cause.
-      throw toStoreError(tx.error ?? e, context);
+      throw failed(tx.error ?? e);
     }
     try {
       await tx.done;
     } catch (e) {
-      throw toStoreError(tx.error ?? e, context);
+      throw failed(tx.error ?? e);
     }
     return result;
+  }
+
+  /** Whether the last write on this connection failed for quota (see `quotaHit`). */
+  get storageFull(): boolean {
+    return this.quotaHit;
+  }
+
+  /**
+   * A write that only deletes, for a full disk: when it fails for quota it runs once more, as the
+   * write right after a quota error, which Firefox lets past the quota if it only deletes.
+   */
+  async deleteOnly<T>(stores: StoreName[], fn: (tx: Tx<"readwrite">) => Promise<T>, context?: string): Promise<T> {
+    try {
+      return await this.write(stores, fn, context);
+    } catch (e) {
+      if (!isStoreError(e, "QUOTA_EXCEEDED")) throw e;
+      return this.write(stores, fn, context);
+    }
   }
 
   read<T>(stores: StoreName[], fn: (tx: Tx<"readonly">) => Promise<T> | T, context?: string): Promise<T> {

@@ -243,7 +243,7 @@ export function createRunStore(ctx: EngineContext): RunStore {
 
     async deleteRun(runId) {
       assertId(runId, "runId");
-      return db.write(["meta", "events", "blobs"], (tx) => dropRun(tx, runId), "deleting a run");
+      return db.deleteOnly(["meta", "events", "blobs"], (tx) => dropRun(tx, runId), "deleting a run");
     },
   };
 }

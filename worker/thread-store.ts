@@ -153,30 +153,34 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
     async delete(threadId, checkpointId) {
       assertId(threadId, "threadId");
       assertId(checkpointId, "checkpointId");
-      try {
-        await updateOnDelete(threadId, checkpointId);
-      } catch (e) {
-        if (!isStoreError(e, "QUOTA_EXCEEDED")) throw e;
-        // Storage is full, and a browser then admits only transactions that delete: drop the
-        // checkpoint and the head row without writing anything; readers rebuild the head.
-        await db.write(
-          ["meta", "blobs"],
-          async (tx) => {
-            const meta = tx.objectStore("meta");
-            const row = (await meta.get(cpKey(threadId, checkpointId))) as CheckpointRow | undefined;
-            if (!row) throw notFound(threadId, checkpointId);
-            await payloads.release(tx, row.ref);
-            await meta.delete(cpKey(threadId, checkpointId));
-            await meta.delete(headKey(threadId));
-          },
-          "deleting a checkpoint",
-        );
+      // Right after a quota error the deleting path goes first: in Firefox that next write may
+      // only delete, and updating the head row would spend it.
+      if (!db.storageFull) {
+        try {
+          return await updateOnDelete(threadId, checkpointId);
+        } catch (e) {
+          if (!isStoreError(e, "QUOTA_EXCEEDED")) throw e;
+        }
       }
+      // Storage is full, and a browser then admits only transactions that delete: drop the
+      // checkpoint and the head row without writing anything; readers rebuild the head.
+      await db.deleteOnly(
+        ["meta", "blobs"],
+        async (tx) => {
+          const meta = tx.objectStore("meta");
+          const row = (await meta.get(cpKey(threadId, checkpointId))) as CheckpointRow | undefined;
+          if (!row) throw notFound(threadId, checkpointId);
+          await payloads.release(tx, row.ref);
+          await meta.delete(cpKey(threadId, checkpointId));
+          await meta.delete(headKey(threadId));
+        },
+        "deleting a checkpoint",
+      );
     },
 
     async deleteThread(threadId) {
       assertId(threadId, "threadId");
-      await db.write(["meta", "blobs"], (tx) => dropThread(tx, threadId), "deleting a thread");
+      await db.deleteOnly(["meta", "blobs"], (tx) => dropThread(tx, threadId), "deleting a thread");
     },
 
     async count(threadId) {

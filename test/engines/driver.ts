@@ -28,13 +28,14 @@ export interface Driver {
   close(): Promise<void>;
 }
 
-export async function openDriver(engine: DriverEngine): Promise<Driver> {
-  return engine === "firefox" ? firefoxDriver() : webkitDriver();
+/** `firefoxPrefs`: preferences the Firefox profile starts with (the quota test's storage limit). */
+export async function openDriver(engine: DriverEngine, options: { firefoxPrefs?: Record<string, unknown> } = {}): Promise<Driver> {
+  return engine === "firefox" ? firefoxDriver(options.firefoxPrefs) : webkitDriver();
 }
 
-async function firefoxDriver(): Promise<Driver> {
+async function firefoxDriver(prefs: Record<string, unknown> = {}): Promise<Driver> {
   const { default: puppeteer } = await import("puppeteer-core");
-  const browser: PuppeteerBrowser = await puppeteer.launch(firefoxLaunchOptions());
+  const browser: PuppeteerBrowser = await puppeteer.launch(firefoxLaunchOptions({ extraPrefsFirefox: prefs }));
   return {
     async newSession() {
       const context: PuppeteerContext = await browser.createBrowserContext();

@@ -43,30 +43,39 @@ export interface WebKitDriver {
   stop(): Promise<void>;
 }
 
+/** An X display for MiniBrowser: DISPLAY when set, else an Xvfb of its own (`stop` ends it). */
+export async function startDisplay(): Promise<{ display: string; stop(): Promise<void> }> {
+  const present = process.env.DISPLAY;
+  if (present) return { display: present, stop: async () => {} };
+  const xvfb = spawn("Xvfb", ["-displayfd", "3", "-screen", "0", "1440x900x24", "-nolisten", "tcp"], { stdio: ["ignore", "ignore", "ignore", "pipe"] });
+  const display = await new Promise<string>((resolve, reject) => {
+    let seen = "";
+    const timer = setTimeout(() => reject(new Error("Xvfb did not report its display")), 15_000);
+    (xvfb.stdio[3] as NodeJS.ReadableStream).on("data", (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes("\n")) {
+        clearTimeout(timer);
+        resolve(`:${seen.trim()}`);
+      }
+    });
+    xvfb.once("exit", (code) => reject(new Error(`Xvfb exited (${code})`)));
+  });
+  return { display, stop: () => stop(xvfb) };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 3_000))]);
+}
+
 /** Starts Xvfb (unless DISPLAY is set) and WebKitWebDriver on a free port. */
 export async function startWebKitDriver(): Promise<WebKitDriver> {
   if (!webkitAvailable()) throw new Error(`WebKit: MiniBrowser (${MINIBROWSER}) or WebKitWebDriver is missing; apt-get install webkit2gtk-driver xvfb`);
-  const children: ChildProcess[] = [];
-  let display = process.env.DISPLAY;
-  if (!display) {
-    const xvfb = spawn("Xvfb", ["-displayfd", "3", "-screen", "0", "1440x900x24", "-nolisten", "tcp"], { stdio: ["ignore", "ignore", "ignore", "pipe"] });
-    children.push(xvfb);
-    display = await new Promise<string>((resolve, reject) => {
-      let seen = "";
-      const timer = setTimeout(() => reject(new Error("Xvfb did not report its display")), 15_000);
-      (xvfb.stdio[3] as NodeJS.ReadableStream).on("data", (chunk: Buffer) => {
-        seen += chunk.toString();
-        if (seen.includes("\n")) {
-          clearTimeout(timer);
-          resolve(`:${seen.trim()}`);
-        }
-      });
-      xvfb.once("exit", (code) => reject(new Error(`Xvfb exited (${code})`)));
-    });
-  }
+  const { display, stop: stopDisplay } = await startDisplay();
   const port = await freePort();
   const driver = spawn("WebKitWebDriver", [`--port=${port}`], { env: { ...process.env, DISPLAY: display }, stdio: "ignore" });
-  children.push(driver);
   for (let i = 0; ; i++) {
     const up = await fetch(`http://127.0.0.1:${port}/status`).then((r) => r.ok, () => false);
     if (up) break;
@@ -77,12 +86,8 @@ export async function startWebKitDriver(): Promise<WebKitDriver> {
     hostname: "127.0.0.1",
     port,
     async stop() {
-      for (const child of children.reverse()) {
-        if (child.exitCode !== null) continue;
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 3_000))]);
-      }
+      await stop(driver);
+      await stopDisplay();
     },
   };
 }

@@ -5,7 +5,8 @@ import { openStore, isStoreError, type Store } from "../../src/index";
  * (runs), puts multi-row saver checkpoints (one header, three channel blobs, indexes: one
  * transaction over several object stores) and writes agent turns (three buffered appends, then
  * finishTurn, the durability barrier) in four lanes as fast as the store takes them, and
- * reports each acknowledgement to Node through an exposed binding the moment it arrives. `verify`
+ * reports each acknowledgement through `window.ack` the moment it arrives (in Chromium a binding
+ * Playwright exposes; in Firefox and WebKit a batched post, see crash-page.ts). `verify`
  * reads everything back after a relaunch and reports what is there, as plain data.
  */
 

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { createServer, type ViteDevServer } from "vite";
+import { createServer, type Plugin, type ViteDevServer } from "vite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,11 +14,13 @@ import { chromiumLaunchOptions } from "../chromium";
 
 const repo = resolve(import.meta.dirname, "../..");
 
-export async function startServer(): Promise<{ url: string; close(): Promise<void> }> {
+/** `plugins` add endpoints of a test's own (the crash page's inbox); `origin` is the server's. */
+export async function startServer(plugins: Plugin[] = []): Promise<{ url: string; origin: string; close(): Promise<void> }> {
   const server: ViteDevServer = await createServer({
     root: repo,
     configFile: false,
     logLevel: "warn",
+    plugins,
     resolve: {
       alias: {
         "idb-checkpoint/worker": resolve(repo, "worker/index.ts"),
@@ -36,7 +38,8 @@ export async function startServer(): Promise<{ url: string; close(): Promise<voi
   await server.listen();
   const address = server.httpServer?.address();
   if (!address || typeof address === "string") throw new Error("the harness server has no port");
-  return { url: `http://127.0.0.1:${address.port}/test/reliability/page.html`, close: () => server.close() };
+  const origin = `http://127.0.0.1:${address.port}`;
+  return { url: `${origin}/test/reliability/page.html`, origin, close: () => server.close() };
 }
 
 export async function launch(): Promise<Browser> {

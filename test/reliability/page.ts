@@ -1,6 +1,7 @@
 import { openStore, isStoreError, withThreadLock, ERROR_CODES, type Store } from "../../src/index";
 import * as crash from "./crash-writer";
 import { countRowsWith } from "../conformance/backend";
+import { tabWork } from "./tab-work";
 
 /**
  * The page the Playwright reliability tests drive: the library's public entry, and small helpers
@@ -26,9 +27,15 @@ async function outcome(p: Promise<unknown>): Promise<Outcome> {
   }
 }
 
+/** Uncaught errors and unhandled rejections, for tests whose driver cannot watch the console. */
+const errors: string[] = [];
+window.addEventListener("error", (e) => errors.push(`pageerror: ${e.message}`));
+window.addEventListener("unhandledrejection", (e) => errors.push(`unhandled rejection: ${String(e.reason)}`));
+
 const harness = {
   /** Plays the app in the crash tests. */
   crash,
+  errors,
   /** Rows per object store of database `name`, read with raw IndexedDB. */
   rows: (name: string) => countRowsWith(indexedDB, name),
   openStore,
@@ -54,7 +61,10 @@ const harness = {
     }
     return b;
   },
+  /** Each tab's part in the two-tab tests. */
+  tabs: undefined as unknown as ReturnType<typeof tabWork>,
 };
+harness.tabs = tabWork(harness.store, outcome, harness.bytes);
 
 export type Harness = typeof harness;
 declare global {
