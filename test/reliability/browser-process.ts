@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { chromium, type Browser, type BrowserContext } from "playwright";
 import { chromiumLaunchOptions } from "../chromium";
+import { groupAlive } from "./engine-process";
 
 /**
  * Chromium as a process the test owns: started on a given profile with a DevTools port, attached
@@ -53,14 +54,4 @@ export async function startBrowser(profileDir: string): Promise<BrowserProcess> 
       await browser.close().catch(() => {});
     },
   };
-}
-
-/** Whether any process of the group led by `pid` is still alive (zombies included until reaped). */
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

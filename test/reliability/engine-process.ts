@@ -102,7 +102,7 @@ export function startEngine(engine: CrashEngine, profile: string, url: string, d
 }
 
 /** Whether any process of the group led by `pid` is still alive (zombies included until reaped). */
-function groupAlive(pid: number): boolean {
+export function groupAlive(pid: number): boolean {
   try {
     process.kill(-pid, 0);
     return true;
