@@ -37,6 +37,34 @@ async function storeOpen(name: string): Promise<number> {
   return ms;
 }
 
+/**
+ * The worker as an app's build ships it: dist/worker-script.js, one file (`npm run build`, or
+ * npm ci's prepare, makes it), served as it is. Undefined when there is no build.
+ */
+const BUILT_WORKER = "/dist/worker-script.js";
+const haveBuild = fetch(BUILT_WORKER, { method: "HEAD" }).then((r) => r.ok, () => false);
+
+/** The floor for any store in a worker: an empty module worker started and heard from once. */
+async function emptyWorker(): Promise<number> {
+  const url = URL.createObjectURL(new Blob(["postMessage(1)"], { type: "text/javascript" }));
+  const t = performance.now();
+  const w = new Worker(url, { type: "module" });
+  await new Promise((resolve) => (w.onmessage = resolve));
+  const ms = performance.now() - t;
+  w.terminate();
+  URL.revokeObjectURL(url);
+  return ms;
+}
+
+async function builtOpen(name: string): Promise<number> {
+  const t = performance.now();
+  const store = await openStore({ name, worker: new Worker(BUILT_WORKER, { type: "module" }) });
+  const ms = performance.now() - t;
+  expect(await store.threads.count("x")).toBe(0);
+  await store.close();
+  return ms;
+}
+
 async function engineOpen(name: string): Promise<number> {
   const t = performance.now();
   const engine = await openEngine({ name });
@@ -52,6 +80,11 @@ it("opens a store about as fast as IndexedDB opens a database", async () => {
   const rawLater: number[] = [];
   const engineFirst: number[] = [];
   const engineLater: number[] = [];
+  const builtFirst: number[] = [];
+  const builtLater: number[] = [];
+  const empty: number[] = [];
+  const built = await haveBuild;
+  if (!built) console.warn(`no ${BUILT_WORKER}: the built worker's figures are left out (npm run build makes it)`);
   for (let i = 0; i < RUNS; i++) {
     const name = uniqueDb("open");
     const rawName = uniqueDb("open-raw");
@@ -67,6 +100,12 @@ it("opens a store about as fast as IndexedDB opens a database", async () => {
     const engineName = uniqueDb("open-engine");
     engineFirst.push(await engineOpen(engineName));
     engineLater.push(await engineOpen(engineName));
+    if (built) {
+      const builtName = uniqueDb("open-built");
+      builtFirst.push(await builtOpen(builtName));
+      builtLater.push(await builtOpen(builtName));
+    }
+    empty.push(await emptyWorker());
   }
   const [f, l, rf, rl, ef, el] = [first, later, rawFirst, rawLater, engineFirst, engineLater].map(summarize);
   const data = {
@@ -77,10 +116,12 @@ it("opens a store about as fast as IndexedDB opens a database", async () => {
     rawLaterMs: round(rl.median),
     engineFirstMs: round(ef.median),
     engineLaterMs: round(el.median),
+    emptyWorkerMs: round(summarize(empty).median),
+    ...(built ? { builtWorkerFirstMs: round(summarize(builtFirst).median), builtWorkerLaterMs: round(summarize(builtLater).median) } : {}),
     firstOverRaw: ratio(f.median, rf.median),
     laterOverRaw: ratio(l.median, rl.median),
     target: "first <= 250 ms, later <= 40 ms",
   };
   printTable("openStore, ms (median of 8; the first of a run also starts the page's first worker)", [data]);
-  await writeResults("open", { ...data, first, later, rawFirst, rawLater, engineFirst, engineLater });
+  await writeResults("open", { ...data, first, later, rawFirst, rawLater, engineFirst, engineLater, builtFirst, builtLater, empty });
 });
