@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gzipSync } from "node:zlib";
 import { JsonPlusSerializer } from "@langchain/langgraph-checkpoint";
-import { MEDIA_TYPE, PROTOCOL_VERSION, decodeEnvelope, encodeEnvelope, type WireCheckpoint } from "../../src/sync/protocol";
+import { LIMITS, MEDIA_TYPE, PROTOCOL_VERSION, decodeEnvelope, encodeEnvelope, type WireCheckpoint } from "../../src/sync/protocol";
 import { startPostgres, type Postgres } from "../sync-kit/postgres";
 import { startSyncServer, type SyncServer } from "../sync-kit/server";
 
@@ -120,12 +120,18 @@ describe("sync server refusals (PostgresSaver)", () => {
     const before = await rows();
     const big = new Uint8Array(100 * 1024 * 1024);
     await expectRefused(post("push", big), 413, before);
-    // The same without a Content-Length: the server stops reading at its limit.
+    // The same without a Content-Length: the server stops reading at its limit. The body ends
+    // after 64 MiB (four times the limit), so a server that read on would be seen by the bytes it
+    // read rather than by a test that never ends.
+    let sent = 0;
     const stream = new ReadableStream<Uint8Array>({
       pull(c) {
+        if (sent >= 64) return c.close();
+        sent++;
         c.enqueue(new Uint8Array(1024 * 1024));
       },
     });
+    const readBefore = server.bytes.in;
     const chunked = fetch(`${server.url}/push`, {
       method: "POST",
       headers: { "content-type": MEDIA_TYPE, "content-encoding": "gzip", authorization: "Bearer token-alice" },
@@ -133,6 +139,7 @@ describe("sync server refusals (PostgresSaver)", () => {
       duplex: "half",
     } as RequestInit);
     await expectRefused(chunked, 413, before);
+    expect(server.bytes.in - readBefore).toBeLessThan(LIMITS.maxBodyBytes * 2);
     const bomb = gzipSync(new Uint8Array(200 * 1024 * 1024));
     expect(bomb.length).toBeLessThan(1024 * 1024);
     await expectRefused(post("push", bomb), 413, before);
