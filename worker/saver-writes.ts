@@ -1,6 +1,6 @@
 import type { EngineContext } from "./context.js";
-import { addIfAbsent, type WriteTx } from "./db.js";
-import type { EncodedPayload } from "./payload/index.js";
+import { addIfAbsent, type Key, type WriteTx } from "./db.js";
+import type { EncodedPayload, PayloadRef } from "./payload/index.js";
 import {
   blobKey,
   cpKey,
@@ -62,6 +62,18 @@ export function createSaverWrites(ctx: EngineContext) {
   const { payloads } = ctx;
   const encode = (value: SerializedValue) => payloads.encode(value[1]);
 
+  /**
+   * Adds the row in one request when its key is free (the common case: a new id); else replaces
+   * the row there and frees that row's payload.
+   */
+  async function addOrReplace(tx: WriteTx, key: Key, row: unknown, refOf: (old: any) => PayloadRef): Promise<void> {
+    if (await addIfAbsent(tx, "meta", row, key)) return;
+    const meta = tx.objectStore("meta");
+    const old = await meta.get(key);
+    if (old) await payloads.release(tx, refOf(old));
+    await meta.put(row as never, key);
+  }
+
   async function preparePut(r: SaverPutRequest): Promise<PreparedWrite> {
     assertPutRequest(r);
     payloads.checkSize(r.metadata[1]);
@@ -95,12 +107,8 @@ export function createSaverWrites(ctx: EngineContext) {
           channelVersions: r.channelVersions,
         };
         if (r.parentId !== undefined) row.parentId = r.parentId;
-        // Most puts are of a new id: one request. Putting an existing id replaces it (as
-        // LangGraph's SQL savers do), and frees the old checkpoint's bytes.
-        if (await addIfAbsent(tx, "meta", storeCheckpoint(row), key)) return;
-        const old = await meta.get(key);
-        if (old) await payloads.release(tx, loadCheckpoint(old).checkpoint.ref);
-        await meta.put(storeCheckpoint(row), key);
+        // Putting an existing id replaces it (as LangGraph's SQL savers do).
+        await addOrReplace(tx, key, storeCheckpoint(row), (old) => loadCheckpoint(old).checkpoint.ref);
       });
       writes.push(header, meta.put(0, threadIndexKey(r.threadId, r.ns, r.checkpointId)), meta.put(0, globalIndexKey(r.threadId, r.ns, r.checkpointId)));
       logChange(tx, ctx.changeOrigin, ["checkpoint", r.threadId, r.ns, r.checkpointId]);
@@ -150,13 +158,8 @@ export function createSaverWrites(ctx: EngineContext) {
         const ref = payloads.put(tx, encoded[i]);
         const row = ref.then((ref) => storeWrite({ taskId: r.taskId, taskPath: r.taskPath, idx: w.idx, channel: w.channel, type: w.value[0], ref }));
         if (!small[i]) writes.push(row.then((row) => meta.put(row, keys[i])));
-        else writes.push(row.then(async (row) => {
-          if ((await addIfAbsent(tx, "meta", row, keys[i])) || w.idx >= 0) return;
-          // A special write replaces the one in its slot.
-          const old = await meta.get(keys[i]);
-          if (old) await payloads.release(tx, writeRef(old));
-          await meta.put(row, keys[i]);
-        }));
+        // A regular write keeps the slot's first row; a special one replaces it.
+        else writes.push(row.then((row): Promise<unknown> => (w.idx >= 0 ? addIfAbsent(tx, "meta", row, keys[i]) : addOrReplace(tx, keys[i], row, writeRef))));
       }
       await Promise.all(writes);
     }

@@ -160,6 +160,7 @@ interface Entry {
   writes: Map<string, Map<string, StoredWrite>>;
 }
 
-const addressOf = (threadId: string, ns: string) => JSON.stringify([threadId, ns]);
+/** A thread and namespace as one key: the saver's write queue and this cache both go by it. */
+export const addressOf = (threadId: string, ns: string): string => JSON.stringify([threadId, ns]);
 const blobId = (channel: string, version: string | number) => JSON.stringify([channel, version]);
 const slotId = (taskId: string, idx: number) => JSON.stringify([taskId, idx]);

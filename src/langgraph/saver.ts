@@ -18,7 +18,7 @@ import {
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { CheckpointSaver, SaverBlob, SaverPutRequest, SaverPutWritesRequest, SaverWriteOp, SerializedValue, StoredSaverTuple, StoredWrite } from "../types.js";
 import { WriteQueue } from "./write-queue.js";
-import { RecentTuples } from "./recent-tuples.js";
+import { RecentTuples, addressOf } from "./recent-tuples.js";
 import { canonicalJson } from "../canonical-json.js";
 
 export { canonicalJson };
@@ -113,11 +113,10 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
   private unreported: unknown;
 
   /** Queues a write; resolves when it is stored, or once it is queued when pipelining. */
-  private async write(op: Promise<SaverWriteOp>, address: string): Promise<void> {
-    const stored = this.queue.push(op, address);
+  private async write(op: Promise<SaverWriteOp>, threadId: string, ns: string): Promise<void> {
+    const stored = this.queue.push(op, addressOf(threadId, ns));
     if (!this.pipeline) return stored;
     const recent = this.recent!;
-    const [threadId, ns] = JSON.parse(address) as [string, string];
     recent.touch(threadId, ns);
     this.recorded = this.recorded
       .then(() => op)
@@ -190,7 +189,7 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
     const threadId = config.configurable?.thread_id;
     if (threadId === undefined) throw new Error(`Failed to put checkpoint. ${MISSING_THREAD}`);
     const ns: string = config.configurable?.checkpoint_ns ?? "";
-    await this.write(this.putRequest(config, checkpoint, metadata, newVersions), addressOf(threadId, ns));
+    await this.write(this.putRequest(config, checkpoint, metadata, newVersions), threadId, ns);
     return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
   }
 
@@ -248,7 +247,7 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
     const checkpointId = config.configurable?.checkpoint_id;
     if (threadId === undefined) throw new Error(`Failed to put writes. ${MISSING_THREAD}`);
     if (checkpointId === undefined) throw new Error('Failed to put writes. The RunnableConfig is missing a "checkpoint_id" in its "configurable" property.');
-    await this.write(this.putWritesRequest(config, writes, taskId, taskPath), addressOf(threadId, config.configurable?.checkpoint_ns ?? ""));
+    await this.write(this.putWritesRequest(config, writes, taskId, taskPath), threadId, config.configurable?.checkpoint_ns ?? "");
   }
 
   private async putWritesRequest(config: RunnableConfig, writes: PendingWrite[], taskId: string, taskPath?: string): Promise<SaverWriteOp> {
@@ -400,11 +399,6 @@ function omit<T extends object, K extends keyof T>(value: T, ...keys: K[]): Omit
   const copy = { ...value };
   for (const k of keys) delete copy[k];
   return copy;
-}
-
-/** A thread and namespace as one key: reads of it wait for the writes queued to it. */
-function addressOf(threadId: string, ns: string): string {
-  return JSON.stringify([threadId, ns]);
 }
 
 function configOf(a: Address, checkpointId: string): RunnableConfig {
