@@ -5,6 +5,8 @@ import { chromiumLaunchOptions } from "./test/chromium";
 import { engineInstances } from "./test/engines/instances";
 import { nodeCommands } from "./test/node-commands";
 import { workerHeap } from "./test/bench/worker-heap";
+import { lazyModule } from "./build/lazy-module";
+import { minifyWorker } from "./build/minify-worker";
 
 const root = import.meta.dirname;
 
@@ -101,6 +103,9 @@ export default defineConfig({
   },
   worker: {
     format: "es",
+    // What the worker does before it can answer openStore: fetch and compile its code (minified),
+    // run its top level (fflate's tables wait for the first compression). See build/.
+    plugins: () => [lazyModule({ module: /[\\/]fflate[\\/]esm[\\/]browser\.js$/, exports: ["deflateSync", "inflateSync"] }), minifyWorker()],
     // One self-contained file (Comlink, idb and fflate inside) under a fixed name: the page entry
     // starts it, and apps with a strict CSP start it themselves from the `worker-script.js` export.
     rollupOptions: { output: { entryFileNames: "worker-script.js" } },

@@ -11,7 +11,8 @@ import { lockManager, locksSpanTabs } from "../src/locks.js";
 export interface Announcer {
   /** This engine's id on the channel: tells a page which changes its own store made. */
   readonly source: string;
-  wrap<S extends Omit<Stores, "close" | "flush">>(stores: S): S;
+  /** Wraps the stores given (any of them: the engine builds some on first use). */
+  wrap<S extends Partial<Omit<Stores, "close" | "flush">>>(stores: S): S;
   close(): void;
 }
 
@@ -54,11 +55,12 @@ export function createAnnouncer(storeName: string, options: AnnouncerOptions = {
   };
   return {
     source,
-    wrap<S extends Omit<Stores, "close" | "flush">>(stores: S): S {
+    wrap<S extends Partial<Omit<Stores, "close" | "flush">>>(stores: S): S {
       if (!channel) return stores;
       const wrapped: Record<string, unknown> = { ...stores };
       for (const store of Object.keys(WRITE_METHODS) as ChangedStore[]) {
-        const target = stores[store] as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+        const target = stores[store] as unknown as Record<string, (...args: unknown[]) => Promise<unknown>> | undefined;
+        if (!target) continue;
         const copy: Record<string, unknown> = Object.create(Object.getPrototypeOf(target));
         Object.assign(copy, target);
         for (const [method, describe] of Object.entries(WRITE_METHODS[store])) {

@@ -64,6 +64,9 @@ export interface Engine extends Stores {
   usage(options?: UsageOptions): Promise<StoreUsage>;
 }
 
+/** What the worker answers for, by key: the five stores and the saver's sync support. */
+type Hosted = Stores & { sync: SaverSync };
+
 const closedError = (name: string) =>
   new StoreError("DATABASE_CLOSED", `store "${name}" was closed; open it again to use it`, { retryable: false });
 
@@ -88,19 +91,27 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     },
   };
   const events = createEventStore(ctx, { flushMs: options.eventFlushMs });
+  // Built now: it sweeps expired items a few seconds after opening, used or not.
   const memory = createMemoryStore(ctx);
   // Announces each committed write on the database's channel (store.subscribe listens).
   const announcer = createAnnouncer(options.name, { flush: () => events.flushAll() });
-  const stores = announcer.wrap({
-    threads: createThreadStore(ctx),
-    saver: createSaverStore(ctx),
-    runs: createRunStore(ctx),
-    blobs: createBlobStore(ctx),
-    events,
-    memory,
-  });
-  // The sync client's access to the saver; its writes are a server's, applied here.
-  const hosted = { ...stores, sync: createSyncStore(ctx) };
+  const announced = announcer.wrap({ events, memory });
+  // The other stores are built on their first call: building one compiles and runs its code,
+  // which a later visit's openStore would otherwise wait for, and an app uses one or two of them.
+  const lazily = <T>(create: () => T) => {
+    let store: T | undefined;
+    return () => (store ??= create());
+  };
+  const hosted: { [K in HostedKey]: () => Hosted[K] } = {
+    threads: lazily(() => announcer.wrap({ threads: createThreadStore(ctx) }).threads),
+    saver: lazily(() => announcer.wrap({ saver: createSaverStore(ctx) }).saver),
+    runs: lazily(() => announcer.wrap({ runs: createRunStore(ctx) }).runs),
+    blobs: lazily(() => announcer.wrap({ blobs: createBlobStore(ctx) }).blobs),
+    events: () => announced.events,
+    memory: () => announced.memory,
+    // The sync client's access to the saver; its writes are a server's, applied here.
+    sync: lazily(() => createSyncStore(ctx)),
+  };
 
   // Calls in flight, so close() can wait for them: an app closes on pagehide or unmount without
   // awaiting its last save, and that save must still land.
@@ -120,9 +131,9 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     return p;
   };
   const guard = <K extends HostedKey>(key: K): Engine[K] => {
-    const target = (hosted as Record<HostedKey, unknown>)[key] as Record<string, (...a: unknown[]) => Promise<unknown>>;
+    const target = hosted[key] as unknown as () => Record<string, (...a: unknown[]) => Promise<unknown>>;
     const out: Record<string, (...a: unknown[]) => Promise<unknown>> = {};
-    for (const method of STORE_METHODS[key]) out[method] = (...args) => track(() => target[method](...args));
+    for (const method of STORE_METHODS[key]) out[method] = (...args) => track(() => target()[method](...args));
     return out as unknown as Engine[K];
   };
 

@@ -39,13 +39,24 @@ export function createTurnGuard(dbName: string, onFlushRequest: (key: string) =>
   const locks = lockManager();
   const holds = new Map<string, Hold>();
   const lockName = (key: string) => `idb-checkpoint:${dbName}:turn:${key}`;
-  const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel(`idb-checkpoint:${dbName}:events`) : undefined;
-  channel?.addEventListener("message", (event: MessageEvent) => {
-    const data = event.data as { flush?: unknown } | null;
-    if (typeof data?.flush === "string" && holds.has(data.flush)) onFlushRequest(data.flush);
-  });
+  let channel: BroadcastChannel | undefined;
+  let closed = false;
+  /**
+   * The channel opens with the first hold or finish: a request concerns only turns held here, and
+   * opening it is work a worker's start (openStore) would otherwise wait for.
+   */
+  const connect = (): BroadcastChannel | undefined => {
+    if (channel || closed || typeof BroadcastChannel !== "function") return channel;
+    channel = new BroadcastChannel(`idb-checkpoint:${dbName}:events`);
+    channel.addEventListener("message", (event: MessageEvent) => {
+      const data = event.data as { flush?: unknown } | null;
+      if (typeof data?.flush === "string" && holds.has(data.flush)) onFlushRequest(data.flush);
+    });
+    return channel;
+  };
 
   function acquire(key: string): Hold {
+    connect();
     let release!: () => void;
     let grant!: () => void;
     const held = new Promise<void>((r) => (release = r));
@@ -89,11 +100,12 @@ export function createTurnGuard(dbName: string, onFlushRequest: (key: string) =>
     async exclusive(key, fn) {
       const result = locks.request(lockName(key), { mode: "exclusive" }, fn);
       // After the request is queued: holders write the turn and let go; new holders queue behind it.
-      channel?.postMessage({ flush: key });
+      connect()?.postMessage({ flush: key });
       return result;
     },
 
     close() {
+      closed = true;
       channel?.close();
       for (const hold of holds.values()) hold.release();
       holds.clear();

@@ -4,8 +4,14 @@
  * not their length and CRC are told apart (see worker/payload/payloads.ts).
  */
 
-/** Slicing-by-4 tables: four bytes per step, several times faster than a byte at a time in V8. */
-const T = (() => {
+/**
+ * Slicing-by-4 tables: four bytes per step, several times faster than a byte at a time in V8.
+ * Built on first use, like the tables below: code run while the worker loads delays its first
+ * answer to the page (openStore), and a store that only lists or counts never needs them.
+ */
+let slices: Int32Array | undefined;
+
+function crcTables(): Int32Array {
   const t = new Int32Array(4 * 256);
   for (let n = 0; n < 256; n++) {
     let c = n;
@@ -16,7 +22,7 @@ const T = (() => {
     for (let k = 1; k < 4; k++) t[k * 256 + n] = t[(t[(k - 1) * 256 + n] & 0xff)] ^ (t[(k - 1) * 256 + n] >>> 8);
   }
   return t;
-})();
+}
 
 export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
   return crcAndName(bytes, start, end, false).crc;
@@ -28,6 +34,7 @@ export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number 
  * cryptographic, so a name alone never proves two chunks equal (the store compares CRC and length).
  */
 export function crcAndName(bytes: Uint8Array, start: number, end: number, named = true): { crc: number; name: string } {
+  const T = tables();
   let c = -1;
   let a = 0x811c9dc5 | 0;
   let b = 0x27d4eb2f | 0;
@@ -53,6 +60,8 @@ export function crcAndName(bytes: Uint8Array, start: number, end: number, named 
   const crc = (c ^ -1) >>> 0;
   return { crc, name: named ? hex(fmix(a ^ (end - start))) + hex(fmix(b)) : "" };
 }
+
+const tables = (): Int32Array => (slices ??= crcTables());
 
 function fmix(h: number): number {
   h ^= h >>> 16;
@@ -84,7 +93,9 @@ function gf2Square(mat: Uint32Array): Uint32Array {
   return square;
 }
 
-const ZEROS = (() => {
+let ZEROS: Uint32Array[] | undefined;
+
+function zeroOperators(): Uint32Array[] {
   let op: Uint32Array = new Uint32Array(32); // one zero bit
   op[0] = 0xedb88320;
   for (let n = 1; n < 32; n++) op[n] = 1 << (n - 1);
@@ -92,10 +103,11 @@ const ZEROS = (() => {
   const zeros: Uint32Array[] = [op];
   for (let k = 1; k < 53; k++) zeros.push(gf2Square(zeros[k - 1]));
   return zeros;
-})();
+}
 
 export function crc32Combine(crc1: number, crc2: number, len2: number): number {
-  for (let k = 0; len2 > 0; k++, len2 = Math.floor(len2 / 2)) if (len2 % 2 === 1) crc1 = gf2Times(ZEROS[k], crc1);
+  const zeros = (ZEROS ??= zeroOperators());
+  for (let k = 0; len2 > 0; k++, len2 = Math.floor(len2 / 2)) if (len2 % 2 === 1) crc1 = gf2Times(zeros[k], crc1);
   return (crc1 ^ crc2) >>> 0;
 }
 
