@@ -5,6 +5,7 @@ import { chromiumLaunchOptions } from "./test/chromium";
 import { engineInstances } from "./test/engines/instances";
 import { nodeCommands } from "./test/node-commands";
 import { workerHeap } from "./test/bench/worker-heap";
+import { serveBuilt } from "./test/bench/serve-built";
 import { lazyModule } from "./build/lazy-module";
 import { minifyWorker } from "./build/minify-worker";
 
@@ -146,7 +147,8 @@ export default defineConfig({
       },
       // Benchmarks run one file at a time on a profile on disk: what users' browsers do. An
       // off-the-record context keeps IndexedDB in memory, where no write waits for the disk.
-      withCommands(
+      // The build (dist/) is served as it is, as an app serves it (test/bench/serve-built.ts).
+      Object.assign(withCommands(
         browserProject(
           "bench",
           ["test/bench/**/*.bench.test.ts"],
@@ -157,7 +159,7 @@ export default defineConfig({
         ),
         // The worker's heap after a workload, read over the DevTools protocol.
         { workerHeap },
-      ),
+      ), { plugins: [serveBuilt(root)] }),
     ],
   },
 });
