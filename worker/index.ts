@@ -80,7 +80,9 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     onClose: options.onClose,
     durability: options.durability,
   });
-  await db.ready();
+  // Opening waits on the browser's storage process; the engine is set up meanwhile, and taken
+  // down again if the database does not open.
+  const opened = db.ready();
   const ctx: EngineContext = {
     db,
     payloads: new Payloads({ maxBytes: options.maxPayloadBytes, cacheBytes: options.cacheBytes, db }),
@@ -96,6 +98,16 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   // Announces each committed write on the database's channel (store.subscribe listens).
   const announcer = createAnnouncer(options.name, { flush: () => events.flushAll() });
   const announced = announcer.wrap({ events, memory });
+  try {
+    await opened;
+  } catch (e) {
+    memory.dispose();
+    ctx.payloads.close();
+    events.close();
+    announcer.close();
+    db.close();
+    throw e;
+  }
   // The other stores are built on their first call: building one compiles and runs its code,
   // which a later visit's openStore would otherwise wait for, and an app uses one or two of them.
   const lazily = <T>(create: () => T) => {
