@@ -3,8 +3,8 @@ import { transformWithEsbuild, type Plugin } from "vite";
 /**
  * Minifies the worker script whole. A library build leaves its output's whitespace, so that
  * apps' bundlers can still read it, but the worker is a finished program that an app serves as
- * it is (or copies, under a strict CSP): its 155 KB are fetched and compiled before the worker
- * can answer `openStore`, and 107 KB take about 5 ms less on a later visit (open bench).
+ * it is (or copies, under a strict CSP), and every byte of it is fetched and compiled before the
+ * worker can answer `openStore`: 107 KB minified instead of 155 KB.
  */
 export function minifyWorker(): Plugin {
   return {
