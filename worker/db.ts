@@ -239,6 +239,7 @@ export class Database {
       throw toStoreError(e, context);
     }
     turn?.opened();
+    if (cleanup) this.cleanups.add(tx);
     let result: T;
     try {
       result = await fn(tx);
@@ -260,6 +261,14 @@ export class Database {
       throw failed(tx.error ?? e);
     }
     return result;
+  }
+
+  /** Transactions that may only delete: the first write after a quota error (Firefox). */
+  private readonly cleanups = new WeakSet<object>();
+
+  /** Whether `tx` is the write after a quota error, in which Firefox admits only deletes. */
+  mayOnlyDelete(tx: object): boolean {
+    return this.cleanups.has(tx);
   }
 
   /** Whether the last write on this connection failed for quota (see `quotaHit`). */
