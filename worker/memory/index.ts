@@ -2,7 +2,9 @@ import type { EngineContext } from "../context.js";
 import type { MemoryGetOp, MemoryItem, MemoryListOp, MemoryOp, MemoryResult, MemorySearchOp, MemoryStore } from "../../src/types.js";
 import { assertOps } from "./validate.js";
 import { MemoryCache, toMemoryItem, type CacheChange } from "./cache.js";
-import { applyWrites, loadCache, prepare, readCounter, readItem, sweepExpired, type PreparedPut, type Refresh } from "./writes.js";
+import { applyWrites, prepare, readCounter, sweepExpired, type PreparedPut, type Refresh } from "./writes.js";
+import { loadCache, readItem } from "./reads.js";
+import { Packer, type PackingOptions } from "./packer.js";
 import type { ReadTx } from "../db.js";
 import type { Counter } from "./rows.js";
 
@@ -21,12 +23,16 @@ function once<T>(fn: () => T): () => T {
 export interface MemoryStoreOptions {
   /** How often the worker removes expired items (ms). */
   sweepMs?: number;
+  /** When items are packed into blocks (worker/memory/packer.ts). */
+  packing?: PackingOptions;
 }
 
 /** The memory store plus what only the engine may call. */
 export interface EngineMemoryStore extends MemoryStore {
-  /** Stops the sweep timer; the engine calls it when it closes. */
-  dispose(): void;
+  /** Stops the sweep timer and packing; the engine calls it when it closes. Resolves once a packing under way has ended. */
+  dispose(): Promise<void>;
+  /** Packs item rows into blocks now (one round); resolves with how many items moved. */
+  pack(): Promise<number>;
 }
 
 const DEFAULT_SWEEP_MS = 60_000;
@@ -42,10 +48,15 @@ const FIRST_SWEEP_MS = 5_000;
 export function createMemoryStore(ctx: EngineContext, options: MemoryStoreOptions = {}): EngineMemoryStore {
   const { db } = ctx;
   let cache: MemoryCache | undefined;
+  const packer = new Packer(ctx, options.packing);
 
   /** The cache, loaded again in this transaction when another writer moved the version on. */
   async function current(tx: ReadTx, version: number): Promise<MemoryCache> {
-    if (cache?.version !== version) cache = await loadCache(tx, ctx, version);
+    if (cache?.version !== version) {
+      const loaded = await loadCache(tx, ctx, version);
+      cache = loaded.cache;
+      packer.loaded(loaded.unpacked);
+    }
     return cache;
   }
 
@@ -82,7 +93,9 @@ export function createMemoryStore(ctx: EngineContext, options: MemoryStoreOption
    * another tab wrote in between: the cache is then older and is dropped, to be loaded again).
    */
   function follow(changes: CacheChange[], version: number | undefined): void {
-    if (version === undefined || !cache) return;
+    if (version === undefined) return;
+    packer.poke();
+    if (!cache) return;
     if (cache.version === version - 1) {
       for (const change of changes) cache.apply(change);
       cache.version = version;
@@ -168,9 +181,11 @@ export function createMemoryStore(ctx: EngineContext, options: MemoryStoreOption
       return (await batch([op]))[0] as string[][];
     },
     sweep,
+    pack: () => packer.pack(),
     dispose() {
       disposed = true;
       clearTimeout(timer);
+      return packer.stop();
     },
   };
 }
