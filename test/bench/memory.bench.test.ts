@@ -28,6 +28,26 @@ async function open(name: string): Promise<Store> {
   return store;
 }
 
+/** Polls the database's item rows until none is left (all packed) or a minute has passed; resolves with how many are left. */
+async function waitForPacking(name: string): Promise<number> {
+  const deadline = performance.now() + 60_000;
+  for (;;) {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const r = indexedDB.open(name);
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    const left = await new Promise<number>((resolve, reject) => {
+      const r = db.transaction("meta", "readonly").objectStore("meta").count(IDBKeyRange.bound(["m", "i"], ["m", "i", [[]]]));
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    db.close();
+    if (left === 0 || performance.now() > deadline) return left;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Seeded vectors: deterministic, spread over the sphere like real embeddings. */
 function vectors(seed: number) {
   let s = seed;
@@ -98,6 +118,11 @@ it("measures memory put/get, filtered and semantic search over 10,000 items, and
     }
     await store.memory.batch(ops);
   }
+  // The worker packs the items into blocks once writes stop (worker/memory/packer.ts): wait for
+  // it, from the end of the last write, by counting the item rows left.
+  const packStart = performance.now();
+  const unpackedLeft = await waitForPacking(name);
+  const packMs = performance.now() - packStart;
   const filter = { topic: "jazz", n: { $gte: 5000 } };
   const query = Array.from(next());
   const filtered = () => store.memory.search(["users"], { filter, limit: 10 });
@@ -149,7 +174,7 @@ it("measures memory put/get, filtered and semantic search over 10,000 items, and
     }
   }
   const coldS = Object.fromEntries(Object.entries(cold).map(([k, v]) => [k, summarize(v)]));
-  // Baseline of the same run: reading the same rows with a raw getAll on the page.
+  // Baseline of the same run: reading the same rows (item rows, blocks, vectors) with a raw getAll on the page.
   await store.close();
   const rawDb = await new Promise<IDBDatabase>((resolve, reject) => {
     const r = indexedDB.open(name);
@@ -158,14 +183,17 @@ it("measures memory put/get, filtered and semantic search over 10,000 items, and
   });
   const rawLoad = summarize(
     await sample(COLD_RUNS, async () => {
-      const r = rawDb.transaction("meta", "readonly").objectStore("meta").getAll(IDBKeyRange.bound(["m", "i"], ["m", "i", [[]]]));
-      await new Promise((resolve, reject) => ((r.onsuccess = resolve), (r.onerror = reject)));
-      expect(r.result).toHaveLength(N);
+      // What a cold load reads: the item rows (none once packed) and the blocks with their vectors.
+      const meta = rawDb.transaction("meta", "readonly").objectStore("meta");
+      const rows = ["i", "b", "v"].map((kind) => meta.getAll(IDBKeyRange.bound(["m", kind], ["m", kind, [[]]])));
+      await Promise.all(rows.map((r) => new Promise((resolve, reject) => ((r.onsuccess = resolve), (r.onerror = reject)))));
+      const [items, blocks] = rows.map((r) => r.result as Array<{ keys: string[] }>);
+      expect(items.length + blocks.reduce((n, b) => n + b.keys.length, 0)).toBe(N);
     }, 1),
   );
   rawDb.close();
   store = await open(name);
-  results.search = { warm, cold: coldS };
+  results.search = { warm, cold: coldS, packMs, unpackedLeft };
   printTable(`search over ${N} items of ${DIMS} dimensions, ms`, [
     { search: "filter", warmMed: round(warm.filtered.median), warmP95: round(warm.filtered.p95), coldMed: round(coldS.filtered.median), coldMax: round(coldS.filtered.max), target: "30 / 300" },
     { search: "semantic", warmMed: round(warm.semantic.median), warmP95: round(warm.semantic.p95), coldMed: round(coldS.semantic.median), coldMax: round(coldS.semantic.max), target: "30 / 300" },
@@ -173,6 +201,7 @@ it("measures memory put/get, filtered and semantic search over 10,000 items, and
     { search: "open+semantic", warmMed: "", warmP95: "", coldMed: round(coldS.openAndSemantic.median), coldMax: round(coldS.openAndSemantic.max), target: "" },
     { search: "baseline: bare arithmetic / raw getAll", warmMed: round(warm.bareArithmetic.median), warmP95: round(warm.bareArithmetic.p95), coldMed: round(rawLoad.median), coldMax: round(rawLoad.max), target: "" },
   ]);
+  printTable("packing after the writes", [{ "ms from the last write until packed": round(packMs, 0), "item rows left": unpackedLeft }]);
   printTable("search ÷ its baseline of the same run (median)", [
     {
       "semantic warm ÷ bare arithmetic": ratio(warm.semantic.median, warm.bareArithmetic.median),
@@ -181,6 +210,20 @@ it("measures memory put/get, filtered and semantic search over 10,000 items, and
     },
   ]);
   results.baselines = { bareArithmetic: warm.bareArithmetic, rawGetAll: rawLoad };
+
+  // A get of a packed item (its pointer, then its block) against a raw get of a small row on the page.
+  const raw3 = await RawIdb.open(uniqueDb("memory-raw3"));
+  await raw3.put("k", values[0]);
+  const [packedGetTimes, rawGet3Times] = await samplePair(
+    RUNS,
+    (i) => store.memory.get(["users", `u${(Math.abs(i) * 37) % 20}`, "notes"], `note-${(Math.abs(i) * 997) % N}`),
+    () => raw3.get("k"),
+  );
+  raw3.close();
+  const packedGet = summarize(packedGetTimes);
+  const rawGet3 = summarize(rawGet3Times);
+  results.packedGet = { packedGet, rawGet: rawGet3 };
+  printTable("get of a packed item, ms (median)", [{ memory: round(packedGet.median), p95: round(packedGet.p95), rawIdb: round(rawGet3.median), ratio: ratio(packedGet.median, rawGet3.median) }]);
 
   // 3. Bytes per item: everything the database holds, over the items, beyond the values' JSON.
   await store.close();

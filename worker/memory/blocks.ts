@@ -1,15 +1,16 @@
 import type { EngineContext } from "../context.js";
-import type { ReadTx } from "../db.js";
-import type { EncodedPayload } from "../payload/index.js";
 import { StoreError } from "../../src/errors.js";
 import type { CachedItem } from "./cache.js";
 import { nsId, type BlockRow } from "./rows.js";
+import { magnitude } from "./vectors.js";
 
 /**
  * Blocks of packed items (rows.ts): built from items by the packer, read back whole by a cold
- * load and slot by slot by a get. A block's values are one payload (a JSON array), so a cold
- * load decodes a few dozen payloads instead of one per item, and its vectors one Float32Array,
- * which the loaded items view without copying.
+ * load and slot by slot by a get. A block's values are one payload (a JSON array) kept in the
+ * block row itself (Payloads.wrap: compressed and checksummed, no rows of its own), so a cold
+ * load decodes a few dozen payloads and makes no request for them; its vectors are one
+ * Float32Array, which the loaded items view without copying, and their magnitudes are stored
+ * with them, so the first search on a cold worker computes only the dot products.
  */
 
 const encoder = new TextEncoder();
@@ -17,22 +18,29 @@ const decoder = new TextDecoder();
 
 const malformed = (what: string) => new StoreError("INTEGRITY", `memory block ${what} is malformed`, { retryable: false });
 
-/** A block made ready for writing: everything but its values' payload reference. */
+/** A block made ready for writing. */
 export interface BuiltBlock {
-  row: Omit<BlockRow, "values">;
-  values: EncodedPayload;
+  row: BlockRow;
   vectors: Float32Array;
   items: CachedItem[];
 }
 
 /** Builds one block of `items` (their values encoded through the payload module). */
-export async function buildBlock(ctx: EngineContext, items: CachedItem[]): Promise<BuiltBlock> {
+export function buildBlock(ctx: EngineContext, items: CachedItem[]): BuiltBlock {
   const nsIndex = new Map<string, number>();
-  const row: Omit<BlockRow, "values"> = { ns: [], at: [], keys: [], seq: [], created: [], updated: [], fields: [], ttl: [], exp: [], vec: [0] };
   let floats = 0;
-  for (const item of items) floats += item.fields && item.vectors ? item.vectors.length : 0;
+  let fieldCount = 0;
+  for (const item of items) {
+    if (!item.fields || !item.vectors) continue;
+    floats += item.vectors.length;
+    fieldCount += item.fields.length;
+  }
   const vectors = new Float32Array(floats);
+  const norms = new Float64Array(fieldCount);
+  const values = ctx.payloads.wrap(encoder.encode(JSON.stringify(items.map((i) => i.value))));
+  const row: BlockRow = { ns: [], at: [], keys: [], seq: [], created: [], updated: [], fields: [], ttl: [], exp: [], vec: [0], norms, values };
   let at = 0;
+  let f = 0;
   for (const item of items) {
     const id = nsId(item.ns);
     let n = nsIndex.get(id);
@@ -51,14 +59,16 @@ export async function buildBlock(ctx: EngineContext, items: CachedItem[]): Promi
     if (item.fields && item.vectors) {
       row.fields.push(item.fields);
       vectors.set(item.vectors, at);
+      // The same function the search uses on the same float32 values: the same numbers.
+      const dims = item.vectors.length / item.fields.length;
+      for (let k = 0; k < item.fields.length; k++) norms[f++] = magnitude(item.vectors.subarray(k * dims, (k + 1) * dims));
       at += item.vectors.length;
     } else {
       row.fields.push(0);
     }
     row.vec.push(at);
   }
-  const values = await ctx.payloads.encode(encoder.encode(JSON.stringify(items.map((i) => i.value))));
-  return { row, values, vectors, items };
+  return { row, vectors, items };
 }
 
 /** Checks a block row's shape: every column as long as its keys, offsets in order. */
@@ -68,16 +78,21 @@ export function checkBlock(row: unknown, block: number, vectors?: unknown): Bloc
   const columns = [b?.at, b?.seq, b?.created, b?.updated, b?.fields, b?.ttl, b?.exp];
   if (n < 0 || !Array.isArray(b.ns) || columns.some((c) => !Array.isArray(c) || c.length !== n) || !Array.isArray(b.vec) || b.vec.length !== n + 1) throw malformed(String(block));
   if (vectors !== undefined) {
-    if (!(vectors instanceof Float32Array)) throw malformed(`${block} vectors`);
-    for (let i = 0; i < n; i++) if (!(b.vec[i] <= b.vec[i + 1])) throw malformed(String(block));
-    if (b.vec[0] !== 0 || b.vec[n] !== vectors.length) throw malformed(String(block));
+    if (!(vectors instanceof Float32Array) || !(b.norms instanceof Float64Array)) throw malformed(`${block} vectors`);
+    let fields = 0;
+    for (let i = 0; i < n; i++) {
+      if (!(b.vec[i] <= b.vec[i + 1])) throw malformed(String(block));
+      const f = b.fields[i];
+      if (f) fields += f.length;
+    }
+    if (b.vec[0] !== 0 || b.vec[n] !== vectors.length || b.norms.length !== fields) throw malformed(String(block));
   }
   return b;
 }
 
 /** The block's values, in slot order. */
-export async function blockValues(tx: ReadTx, ctx: EngineContext, row: BlockRow, block: number): Promise<Array<Record<string, unknown>>> {
-  const bytes = await ctx.payloads.get(tx, row.values);
+export function blockValues(ctx: EngineContext, row: BlockRow, block: number): Array<Record<string, unknown>> {
+  const bytes = ctx.payloads.unwrap(row.values);
   let values: unknown;
   try {
     values = JSON.parse(decoder.decode(bytes));
@@ -89,15 +104,24 @@ export async function blockValues(tx: ReadTx, ctx: EngineContext, row: BlockRow,
 }
 
 /**
- * Slot `i` of a block as a cached item: its vectors are a view of the block's, and `expiresAt`
- * is the one an e row gave it when there is one.
+ * The block's slots as cached items, but those in `dead`: their vectors are views of the block's,
+ * and `expiry` gives a slot the expiry an e row set since packing.
  */
-export function slotItem(row: BlockRow, i: number, value: Record<string, unknown>, vectors: Float32Array, expiresAt?: number): CachedItem {
-  const ns = row.ns[row.at[i]];
-  if (!Array.isArray(ns)) throw malformed("namespace");
-  const item: CachedItem = { ns, key: row.keys[i], seq: row.seq[i], createdAt: row.created[i], updatedAt: row.updated[i], value };
-  const fields = row.fields[i];
-  if (fields) Object.assign(item, { fields, vectors: vectors.subarray(row.vec[i], row.vec[i + 1]) });
-  if (row.ttl[i]) Object.assign(item, { ttl: row.ttl[i], expiresAt: expiresAt ?? row.exp[i] });
-  return item;
+export function blockItems(ctx: EngineContext, row: BlockRow, block: number, vectors: Float32Array, dead: (slot: number) => boolean, expiry: (slot: number) => number | undefined): CachedItem[] {
+  const values = blockValues(ctx, row, block);
+  const out: CachedItem[] = [];
+  let f = 0;
+  for (let i = 0; i < row.keys.length; i++) {
+    const fields = row.fields[i];
+    const first = f;
+    if (fields) f += fields.length;
+    if (dead(i)) continue;
+    const ns = row.ns[row.at[i]];
+    if (!Array.isArray(ns)) throw malformed(String(block));
+    const item: CachedItem = { ns, key: row.keys[i], seq: row.seq[i], createdAt: row.created[i], updatedAt: row.updated[i], value: values[i] };
+    if (fields) Object.assign(item, { fields, vectors: vectors.subarray(row.vec[i], row.vec[i + 1]), norms: Array.from(row.norms.subarray(first, f)) });
+    if (row.ttl[i]) Object.assign(item, { ttl: row.ttl[i], expiresAt: expiry(i) ?? row.exp[i] });
+    out.push(item);
+  }
+  return out;
 }

@@ -2,7 +2,7 @@ import type { EngineContext } from "../context.js";
 import { settled, type Key, type ReadTx } from "../db.js";
 import type { PayloadRef } from "../payload/index.js";
 import type { CachedItem } from "./cache.js";
-import { blockValues, buildBlock, checkBlock, slotItem, type BuiltBlock } from "./blocks.js";
+import { blockItems, buildBlock, checkBlock, type BuiltBlock } from "./blocks.js";
 import { decodeValue, toCached } from "./reads.js";
 import { allItems, allOf, blockKey, itemKey, nextBlockKey, nsId, packedKey, slotsOf, vectorsKey, type ItemRow, type Packed } from "./rows.js";
 import { readCounter } from "./writes.js";
@@ -43,7 +43,7 @@ interface Plan {
   rows: Array<{ item: CachedItem; ref: PayloadRef }>;
   /** Live items of the blocks dissolved. */
   moved: CachedItem[];
-  dissolved: Array<{ block: number; values: PayloadRef }>;
+  dissolved: number[];
 }
 
 const yieldTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -107,7 +107,7 @@ export class Packer {
     const pool = [...plan.rows.map((r) => r.item), ...plan.moved].sort((a, b) => (nsId(a.ns) < nsId(b.ns) ? -1 : nsId(a.ns) > nsId(b.ns) ? 1 : a.seq - b.seq));
     const blocks: BuiltBlock[] = [];
     for (let i = 0; i < pool.length; i += this.options.blockItems) {
-      blocks.push(await buildBlock(this.ctx, pool.slice(i, i + this.options.blockItems)));
+      blocks.push(buildBlock(this.ctx, pool.slice(i, i + this.options.blockItems)));
       // Encoding is the worker's CPU time: calls get in between blocks.
       await yieldTurn();
       if (this.stopped) return 0;
@@ -118,10 +118,9 @@ export class Packer {
         const meta = tx.objectStore("meta");
         const [counter, next] = await Promise.all([readCounter(tx), meta.get(nextBlockKey()) as Promise<number | undefined>]);
         if (counter[0] !== plan.version || (next ?? 0) !== plan.next || this.stopped) return false;
-        const refs = await Promise.all(blocks.map((b) => this.ctx.payloads.put(tx, b.values)));
         blocks.forEach((b, n) => {
           const block = plan.next + n;
-          settled(meta.put({ ...b.row, values: refs[n] }, blockKey(block)));
+          settled(meta.put(b.row, blockKey(block)));
           settled(meta.put(b.vectors, vectorsKey(block)));
           b.items.forEach((item, slot) => {
             const packed: Packed = [block, slot, item.seq, item.createdAt];
@@ -134,12 +133,12 @@ export class Packer {
           settled(meta.delete(itemKey(item.ns, item.key)));
           releases.push(this.ctx.payloads.release(tx, ref));
         }
-        for (const { block, values } of plan.dissolved) {
+        // A block's values are in its row: deleting the rows frees everything it held.
+        for (const block of plan.dissolved) {
           settled(meta.delete(blockKey(block)));
           settled(meta.delete(vectorsKey(block)));
           settled(meta.delete(slotsOf("d", block)));
           settled(meta.delete(slotsOf("e", block)));
-          releases.push(this.ctx.payloads.release(tx, values));
         }
         // Moved on even when no block is written, so two packings never both go ahead.
         settled(meta.put(plan.next + Math.max(1, blocks.length), nextBlockKey()));
@@ -186,11 +185,10 @@ export class Packer {
       sparse.map(async ({ block, row }) => {
         const [vectors, extendedKeys, extended] = await Promise.all([meta.get(vectorsKey(block)), meta.getAllKeys(slotsOf("e", block)), meta.getAll(slotsOf("e", block))]);
         checkBlock(row, block, vectors);
-        const values = await blockValues(tx, this.ctx, row, block);
         const expiry = new Map(extendedKeys.map((k, i) => [(k as Key)[3] as number, extended[i] as number]));
         const dead = deadBy.get(block)!;
-        for (let i = 0; i < row.keys.length; i++) if (!dead.has(i)) plan.moved.push(slotItem(row, i, values[i], vectors as Float32Array, expiry.get(i)));
-        plan.dissolved.push({ block, values: row.values });
+        plan.moved.push(...blockItems(this.ctx, row, block, vectors as Float32Array, (i) => dead.has(i), (i) => expiry.get(i)));
+        plan.dissolved.push(block);
       }),
     );
     return plan;

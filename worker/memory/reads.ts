@@ -4,7 +4,7 @@ import type { PayloadRef } from "../payload/index.js";
 import { StoreError } from "../../src/errors.js";
 import type { MemoryItem } from "../../src/types.js";
 import { MemoryCache, type CachedItem } from "./cache.js";
-import { blockValues, checkBlock, slotItem } from "./blocks.js";
+import { blockItems, blockValues, checkBlock } from "./blocks.js";
 import { allItems, allNamespaces, allOf, blockKey, type ItemRow } from "./rows.js";
 import { isLive, readStored } from "./stored.js";
 import type { Refresh } from "./writes.js";
@@ -44,7 +44,7 @@ export async function readItem(tx: ReadTx, ctx: EngineContext, ns: string[], key
     const [block, slot] = stored.packed!;
     const row = checkBlock(await meta.get(blockKey(block)), block);
     if (row.keys[slot] !== key) throw new StoreError("INTEGRITY", `memory block ${block} does not hold the item its pointer names`, { retryable: false });
-    value = (await blockValues(tx, ctx, row, block))[slot];
+    value = blockValues(ctx, row, block)[slot];
     updatedAt = row.updated[slot];
   }
   return { item: { namespace: [...ns], key, value, createdAt: stored.createdAt, updatedAt }, refresh: stored.ttl !== undefined ? { ns, key } : undefined };
@@ -93,20 +93,12 @@ async function packedItems(tx: ReadTx, ctx: EngineContext): Promise<CachedItem[]
   const dead = new Set(deadKeys.map((k) => slotId(k as Key)));
   const expiry = new Map(extendedKeys.map((k, i) => [slotId(k as Key), extended[i] as number]));
   const vectorsOf = new Map(vectorKeys.map((k, i) => [(k as Key)[2] as number, vectors[i]]));
-  const perBlock = await Promise.all(
-    blockKeys.map(async (k, b) => {
-      const block = (k as Key)[2] as number;
-      const v = vectorsOf.get(block);
-      const row = checkBlock(blocks[b], block, v);
-      const values = await blockValues(tx, ctx, row, block);
-      const out: CachedItem[] = [];
-      for (let i = 0; i < row.keys.length; i++) {
-        const id = `${block}/${i}`;
-        if (!dead.has(id)) out.push(slotItem(row, i, values[i], v as Float32Array, expiry.get(id)));
-      }
-      return out;
-    }),
-  );
+  const perBlock = blockKeys.map((k, b) => {
+    const block = (k as Key)[2] as number;
+    const v = vectorsOf.get(block);
+    const row = checkBlock(blocks[b], block, v);
+    return blockItems(ctx, row, block, v as Float32Array, (i) => dead.has(`${block}/${i}`), (i) => expiry.get(`${block}/${i}`));
+  });
   return perBlock.flat();
 }
 

@@ -16,8 +16,8 @@ import type { PayloadRef } from "../payload/index.js";
  * or a block:
  *   ["m", "p", namespace, key]          -> Packed: where a packed item is, and what a write needs
  *                                          (sequence number, creation, expiry) without the block
- *   ["m", "b", block]                   -> BlockRow: its items' keys, times, fields and, as one
- *                                          payload, their values (a JSON array)
+ *   ["m", "b", block]                   -> BlockRow: its items' keys, times, fields, vector
+ *                                          magnitudes and, as one payload, their values
  *   ["m", "v", block]                   -> Float32Array: its items' vectors end to end
  *   ["m", "d", block, slot]             -> 0: the slot's item was deleted or replaced since
  *   ["m", "e", block, slot]             -> expiresAt: the slot's item's ttl was extended since
@@ -65,7 +65,9 @@ export interface BlockRow {
   /** The expiry when packed, 0 when none. */
   exp: number[];
   vec: number[];
-  /** The slots' values, a JSON array, through the payload module. */
+  /** Magnitude of each field's vector, slot after slot. */
+  norms: Float64Array;
+  /** The slots' values, a JSON array, kept in this row (Payloads.wrap). */
   values: PayloadRef;
 }
 
