@@ -103,12 +103,51 @@ export function blockValues(ctx: EngineContext, row: BlockRow, block: number): A
   return values;
 }
 
+/** A block's values, decoded the first time one of them is asked for. */
+class LazyValues {
+  private values: Array<Record<string, unknown>> | undefined;
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly row: BlockRow,
+    private readonly block: number,
+  ) {}
+  at(slot: number): Record<string, unknown> {
+    this.values ??= blockValues(this.ctx, this.row, this.block);
+    return this.values[slot];
+  }
+}
+
+/**
+ * A packed item in the cache. Its value is decoded with its block's on first use: a search
+ * with a filter reads every value, but one ranked by vectors alone reads only its results'.
+ */
+class PackedItem implements CachedItem {
+  fields?: string[];
+  vectors?: Float32Array;
+  norms?: number[];
+  ttl?: number;
+  expiresAt?: number;
+  constructor(
+    readonly ns: string[],
+    readonly key: string,
+    readonly seq: number,
+    readonly createdAt: number,
+    readonly updatedAt: number,
+    private readonly values: LazyValues,
+    private readonly slot: number,
+  ) {}
+  get value(): Record<string, unknown> {
+    return this.values.at(this.slot);
+  }
+}
+
 /**
  * The block's slots as cached items, but those in `dead`: their vectors are views of the block's,
- * and `expiry` gives a slot the expiry an e row set since packing.
+ * and `expiry` gives a slot the expiry an e row set since packing. Values are decoded when
+ * first read, so a block whose values fail their checksum fails the search that reads them.
  */
 export function blockItems(ctx: EngineContext, row: BlockRow, block: number, vectors: Float32Array, dead: (slot: number) => boolean, expiry: (slot: number) => number | undefined): CachedItem[] {
-  const values = blockValues(ctx, row, block);
+  const values = new LazyValues(ctx, row, block);
   const out: CachedItem[] = [];
   let f = 0;
   for (let i = 0; i < row.keys.length; i++) {
@@ -118,9 +157,16 @@ export function blockItems(ctx: EngineContext, row: BlockRow, block: number, vec
     if (dead(i)) continue;
     const ns = row.ns[row.at[i]];
     if (!Array.isArray(ns)) throw malformed(String(block));
-    const item: CachedItem = { ns, key: row.keys[i], seq: row.seq[i], createdAt: row.created[i], updatedAt: row.updated[i], value: values[i] };
-    if (fields) Object.assign(item, { fields, vectors: vectors.subarray(row.vec[i], row.vec[i + 1]), norms: Array.from(row.norms.subarray(first, f)) });
-    if (row.ttl[i]) Object.assign(item, { ttl: row.ttl[i], expiresAt: expiry(i) ?? row.exp[i] });
+    const item = new PackedItem(ns, row.keys[i], row.seq[i], row.created[i], row.updated[i], values, i);
+    if (fields) {
+      item.fields = fields;
+      item.vectors = vectors.subarray(row.vec[i], row.vec[i + 1]);
+      item.norms = Array.from(row.norms.subarray(first, f));
+    }
+    if (row.ttl[i]) {
+      item.ttl = row.ttl[i];
+      item.expiresAt = expiry(i) ?? row.exp[i];
+    }
     out.push(item);
   }
   return out;

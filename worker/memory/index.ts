@@ -51,8 +51,10 @@ export function createMemoryStore(ctx: EngineContext, options: MemoryStoreOption
   const packer = new Packer(ctx, options.packing);
 
   /** The cache, loaded again in this transaction when another writer moved the version on. */
-  async function current(tx: ReadTx, version: number): Promise<MemoryCache> {
-    if (cache?.version !== version) {
+  async function current(tx: ReadTx, counter: () => Promise<Counter>): Promise<MemoryCache> {
+    const version = counter().then((c) => c[0]);
+    // Without a copy there is no version to compare: the rows are asked for with the counter.
+    if (!cache || cache.version !== (await version)) {
       const loaded = await loadCache(tx, ctx, version);
       cache = loaded.cache;
       packer.loaded(loaded.unpacked);
@@ -63,7 +65,7 @@ export function createMemoryStore(ctx: EngineContext, options: MemoryStoreOption
   /** The batch's answers, read before its writes; the counter is read only for a search or listing. */
   async function reads(tx: ReadTx, ops: MemoryOp[], counter: () => Promise<Counter>, now: number, refresh: Refresh[]): Promise<MemoryResult[]> {
     const needsCache = ops.some((op) => op.op === "search" || op.op === "list");
-    const c = needsCache ? await current(tx, (await counter())[0]) : undefined;
+    const c = needsCache ? await current(tx, counter) : undefined;
     // Gets read their rows; all requests go out together.
     return Promise.all(
       ops.map(async (op): Promise<MemoryResult> => {

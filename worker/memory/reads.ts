@@ -102,10 +102,13 @@ async function packedItems(tx: ReadTx, ctx: EngineContext): Promise<CachedItem[]
   return perBlock.flat();
 }
 
-/** Every namespace and item, read in one transaction: item rows and blocks at once. */
-export async function loadCache(tx: ReadTx, ctx: EngineContext, version: number): Promise<{ cache: MemoryCache; unpacked: number }> {
+/**
+ * Every namespace and item, read in one transaction: item rows and blocks at once, with the
+ * version (a worker that has no copy yet asks for everything in one round trip).
+ */
+export async function loadCache(tx: ReadTx, ctx: EngineContext, versionRead: Promise<number>): Promise<{ cache: MemoryCache; unpacked: number }> {
   const meta = tx.objectStore("meta");
-  const [nsKeys, nsSeqs, unpacked, packed] = await Promise.all([meta.getAllKeys(allNamespaces()), meta.getAll(allNamespaces()), unpackedItems(tx, ctx), packedItems(tx, ctx)]);
+  const [version, nsKeys, nsSeqs, unpacked, packed] = await Promise.all([versionRead, meta.getAllKeys(allNamespaces()), meta.getAll(allNamespaces()), unpackedItems(tx, ctx), packedItems(tx, ctx)]);
   const cache = MemoryCache.build(
     version,
     nsKeys.map((k, i) => [(k as Key)[2] as string[], nsSeqs[i] as number]),
