@@ -138,6 +138,22 @@ describe("memory store packing (engine, blocks of 3, a clock the test controls)"
     expect(await memory.get(["u", "odd"], "k3")).toBeNull();
   });
 
+  it("answers a get of a packed item from its copy only while that copy is current: another tab's update, packed again, is seen", async () => {
+    const { name, memory } = await seeded();
+    await memory.pack();
+    expect(await memory.search(["u"], { limit: 100 })).toHaveLength(7); // this tab's copy is loaded
+    expect((await memory.get(["u", "odd"], "k1"))?.value).toEqual({ i: 1, text: "note 1" });
+    const other = connect(name).memory;
+    await other.put(["u", "odd"], "k1", { i: 1, text: "changed in the other tab" });
+    expect(await other.pack()).toBeGreaterThan(0);
+    expect((await rawRows(name, "p")).map((r) => r.key[3])).toContain("k1");
+    expect((await memory.get(["u", "odd"], "k1"))?.value).toEqual({ i: 1, text: "changed in the other tab" });
+    // A value handed out is a copy: changing it changes nothing stored.
+    const got = await memory.get(["u", "odd"], "k1");
+    got!.value.text = "scribbled";
+    expect((await memory.get(["u", "odd"], "k1"))?.value.text).toBe("changed in the other tab");
+  });
+
   it("expires packed items: never returned once their ttl runs out, and swept, leaving a dead slot", async () => {
     const { name, memory } = await seeded();
     await memory.pack();

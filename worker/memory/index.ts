@@ -65,13 +65,16 @@ export function createMemoryStore(ctx: EngineContext, options: MemoryStoreOption
   /** The batch's answers, read before its writes; the counter is read only for a search or listing. */
   async function reads(tx: ReadTx, ops: MemoryOp[], counter: () => Promise<Counter>, now: number, refresh: Refresh[]): Promise<MemoryResult[]> {
     const needsCache = ops.some((op) => op.op === "search" || op.op === "list");
+    // With a copy of the items, gets of packed items may be answered from it: its version goes out with them.
+    if (cache && ops.some((op) => op.op === "get")) void counter();
     const c = needsCache ? await current(tx, counter) : undefined;
+    const ifCurrent = async () => (cache && cache.version === (await counter())[0] ? cache : undefined);
     // Gets read their rows; all requests go out together.
     return Promise.all(
       ops.map(async (op): Promise<MemoryResult> => {
         switch (op.op) {
           case "get": {
-            const found = await readItem(tx, ctx, op.namespace, op.key, now);
+            const found = await readItem(tx, ctx, op.namespace, op.key, now, ifCurrent);
             if (found?.refresh && op.refreshTtl) refresh.push(found.refresh);
             return found?.item ?? null;
           }
