@@ -60,11 +60,12 @@ export function createBlobStore(ctx: EngineContext): BlobCheckpointStore {
       assertId(traceId, "traceId");
       assertGraphHash(graphHash);
       assertBytes(bytes, "bytes");
-      const encoded = await payloads.encode(bytes);
-      const createdAt = ctx.now();
-      await db.write(
+      // Saves commit in the order they were called (a trace's order is the commit order).
+      await db.writeInLine(
+        "blobs",
+        async () => ({ encoded: await payloads.encode(bytes), createdAt: ctx.now() }),
         ["meta", "blobs"],
-        async (tx) => {
+        async (tx, { encoded, createdAt }) => {
           const meta = tx.objectStore("meta");
           // Saving an id again replaces it, and moves it to the end of its (possibly new) trace.
           await drop(tx, checkpointId);
@@ -114,7 +115,7 @@ export function createBlobStore(ctx: EngineContext): BlobCheckpointStore {
 
     async delete(checkpointId) {
       assertId(checkpointId, "checkpointId");
-      return db.deleteOnly(["meta", "blobs"], (tx) => drop(tx, checkpointId), "deleting a checkpoint blob");
+      return db.deleteOnly(["meta", "blobs"], (tx) => drop(tx, checkpointId), "deleting a checkpoint blob", db.turn("blobs"));
     },
   };
 }

@@ -1,6 +1,7 @@
 import { unwrap, wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from "idb";
 import { StoreError, isStoreError, toStoreError } from "../src/errors.js";
 import type { Durability } from "../src/options.js";
+import { WriteLines, type Turn } from "./write-lines.js";
 
 /**
  * The database: one per store name, three object stores.
@@ -203,11 +204,14 @@ export class Database {
     fn: (tx: Tx<Mode>) => Promise<T> | T,
     context = "transaction",
     durability: Durability = this.durability,
+    turn?: Turn,
   ): Promise<T> {
+    if (turn) await turn.ready;
     let db: IDBPDatabase<Schema>;
     try {
       db = await this.connection();
     } catch (e) {
+      turn?.opened();
       throw toStoreError(e, context);
     }
     let tx: Tx<Mode>;
@@ -228,11 +232,14 @@ export class Database {
       // other engines choose differently, so the engine's default says nothing about survival.
       tx = db.transaction(stores, mode, { durability: mode === "readonly" ? "default" : durability }) as unknown as Tx<Mode>;
     } catch (e) {
+      turn?.opened();
       // The connection was closed under us (InvalidStateError): forget it so the next call reopens.
       this.opening = undefined;
       this.quotaHit = false;
       throw toStoreError(e, context);
     }
+    turn?.opened();
+    if (cleanup) this.cleanups.add(tx);
     let result: T;
     try {
       result = await fn(tx);
@@ -256,6 +263,14 @@ export class Database {
     return result;
   }
 
+  /** Transactions that may only delete: the first write after a quota error (Firefox). */
+  private readonly cleanups = new WeakSet<object>();
+
+  /** Whether `tx` is the write after a quota error, in which Firefox admits only deletes. */
+  mayOnlyDelete(tx: object): boolean {
+    return this.cleanups.has(tx);
+  }
+
   /** Whether the last write on this connection failed for quota (see `quotaHit`). */
   get storageFull(): boolean {
     return this.quotaHit;
@@ -265,9 +280,9 @@ export class Database {
    * A write that only deletes, for a full disk: when it fails for quota it runs once more, as the
    * write right after a quota error, which Firefox lets past the quota if it only deletes.
    */
-  async deleteOnly<T>(stores: StoreName[], fn: (tx: Tx<"readwrite">) => Promise<T>, context?: string): Promise<T> {
+  async deleteOnly<T>(stores: StoreName[], fn: (tx: Tx<"readwrite">) => Promise<T>, context?: string, turn?: Turn): Promise<T> {
     try {
-      return await this.write(stores, fn, context);
+      return await this.write(stores, fn, context, undefined, turn);
     } catch (e) {
       if (!isStoreError(e, "QUOTA_EXCEEDED")) throw e;
       return this.write(stores, fn, context);
@@ -278,9 +293,33 @@ export class Database {
     return this.run(stores, "readonly", fn, context);
   }
 
-  write<T>(stores: StoreName[], fn: (tx: Tx<"readwrite">) => Promise<T> | T, context?: string, durability?: Durability): Promise<T> {
-    return this.run(stores, "readwrite", fn, context, durability);
+  /** With a `turn` (from `turn()`), the transaction opens after those of the line's earlier calls. */
+  write<T>(stores: StoreName[], fn: (tx: Tx<"readwrite">) => Promise<T> | T, context?: string, durability?: Durability, turn?: Turn): Promise<T> {
+    return this.run(stores, "readwrite", fn, context, durability, turn);
   }
+
+  /** The next place in a line of writes that commit in call order (worker/write-lines.ts); take it at the call. */
+  turn(line: string): Turn {
+    return this.lines.take(line);
+  }
+
+  /**
+   * A write that commits in the order it was called among the writes of `line`
+   * (worker/write-lines.ts): `prepare` runs now, `fn` once the earlier calls have opened theirs.
+   */
+  async writeInLine<P, T>(line: string, prepare: () => Promise<P>, stores: StoreName[], fn: (tx: Tx<"readwrite">, prepared: P) => Promise<T>, context?: string): Promise<T> {
+    const turn = this.turn(line);
+    let prepared: P;
+    try {
+      prepared = await prepare();
+    } catch (e) {
+      turn.skip();
+      throw e;
+    }
+    return this.write(stores, (tx) => fn(tx, prepared), context, undefined, turn);
+  }
+
+  private readonly lines = new WriteLines();
 
   /**
    * A barrier: one strict transaction. Engines write a database's transactions to one log in

@@ -119,6 +119,9 @@ export function createRunStore(ctx: EngineContext): RunStore {
           return publicRun(row);
         },
         "creating a run",
+        undefined,
+        // After the run's writes called before it (a checkpoint still compressing).
+        db.turn(`run:${runId}`),
       );
     },
 
@@ -142,6 +145,8 @@ export function createRunStore(ctx: EngineContext): RunStore {
           await tx.objectStore("meta").put({ ...row, status, updatedAt: Math.max(now, row.updatedAt) } satisfies RunRow, runKey(runId));
         },
         "updating a run's status",
+        undefined,
+        db.turn(`run:${runId}`),
       );
     },
 
@@ -153,11 +158,12 @@ export function createRunStore(ctx: EngineContext): RunStore {
         assertStringRecord(metadata, "metadata");
         assertPlainObject(metadata, "metadata", ctx.limits.metadataBytes);
       }
-      const encoded = await payloads.encode(state);
-      const createdAt = ctx.now();
-      return db.write(
+      // Checkpoints of one run commit in the order they were saved, whatever each takes to compress.
+      return db.writeInLine(
+        `run:${runId}`,
+        async () => ({ encoded: await payloads.encode(state), createdAt: ctx.now() }),
         ["meta", "blobs"],
-        async (tx) => {
+        async (tx, { encoded, createdAt }) => {
           const run = await getRunRow(tx, runId);
           if (!run) throw runNotFound(runId);
           const seq = (await newestSeq(tx, runId, nodeId)) + 1;
@@ -229,6 +235,8 @@ export function createRunStore(ctx: EngineContext): RunStore {
           return seq;
         },
         "appending a run event",
+        undefined,
+        db.turn(`run:${runId}`),
       );
     },
 
@@ -243,7 +251,7 @@ export function createRunStore(ctx: EngineContext): RunStore {
 
     async deleteRun(runId) {
       assertId(runId, "runId");
-      return db.deleteOnly(["meta", "events", "blobs"], (tx) => dropRun(tx, runId), "deleting a run");
+      return db.deleteOnly(["meta", "events", "blobs"], (tx) => dropRun(tx, runId), "deleting a run", db.turn(`run:${runId}`));
     },
   };
 }

@@ -2,8 +2,9 @@ import type { EngineContext } from "./context.js";
 import { prefixRange, type Key, type ReadTx } from "./db.js";
 import { S, SaverReader, cpKey, loadCheckpoint, type CheckpointRow } from "./saver-rows.js";
 import { assertDeltaHistoryRequest, assertGetRequest, assertListRequest } from "./saver-validate.js";
-import { createSaverWrites, runBatch, runWrite } from "./saver-writes.js";
+import { createSaverWrites, runBatch, type PreparedWrite } from "./saver-writes.js";
 import { createSaverThreads } from "./saver-threads.js";
+import { GroupCommit } from "./group-commit.js";
 import type { CheckpointSaver, DeltaChannelHistory, SaverListRequest, SerializedValue, StoredWrite } from "../src/types.js";
 
 /**
@@ -19,6 +20,20 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
   const reader = new SaverReader(payloads);
   const writes = createSaverWrites(ctx);
   const threads = createSaverThreads(ctx);
+  // A call's writes and the name its errors carry; calls that arrive together share a transaction.
+  const commits = new GroupCommit<{ writes: PreparedWrite[]; context: string }>(async (group) => {
+    const all = group.flatMap((g) => g.writes);
+    // An empty batch writes nothing and needs no transaction.
+    if (all.length > 0) await db.write(["meta", "blobs"], (tx) => runBatch(tx, all), group.length === 1 ? group[0].context : "saver.batch");
+  });
+  const submit = (writes: Promise<PreparedWrite[]>, context: string) => commits.submit(writes.then((w) => ({ writes: w, context })));
+  /** Whole-thread operations run after the writes that arrived before them. */
+  const afterWrites =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      await commits.idle();
+      return fn(...args);
+    };
 
   /** The header of (thread, ns, id), or the newest of (thread, ns) when id is absent. */
   async function findRow(tx: ReadTx, thread: string, ns: string, id?: string): Promise<[string, CheckpointRow] | undefined> {
@@ -57,20 +72,16 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
   }
 
   return {
-    async put(r) {
-      const prepared = await writes.preparePut(r);
-      await db.write(["meta", "blobs"], (tx) => runWrite(tx, prepared), "saver.put");
+    put(r) {
+      return submit(writes.preparePut(r).then((p) => [p]), "saver.put");
     },
 
-    async putWrites(r) {
-      const prepared = await writes.preparePutWrites(r);
-      await db.write(["meta", "blobs"], (tx) => runWrite(tx, prepared), "saver.putWrites");
+    putWrites(r) {
+      return submit(writes.preparePutWrites(r).then((p) => [p]), "saver.putWrites");
     },
 
-    async batch(ops) {
-      const prepared = await writes.prepareBatch(ops);
-      if (prepared.length === 0) return;
-      await db.write(["meta", "blobs"], (tx) => runBatch(tx, prepared), "saver.batch");
+    batch(ops) {
+      return submit(writes.prepareBatch(ops), "saver.batch");
     },
 
     async getTuple(r) {
@@ -115,10 +126,10 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
       );
     },
 
-    deleteThread: threads.deleteThread,
-    copyThread: threads.copyThread,
-    prune: threads.prune,
-    deleteForRuns: threads.deleteForRuns,
+    deleteThread: afterWrites(threads.deleteThread),
+    copyThread: afterWrites(threads.copyThread),
+    prune: afterWrites(threads.prune),
+    deleteForRuns: afterWrites(threads.deleteForRuns),
     listThreads: threads.listThreads,
 
     async getDeltaChannelHistory(r) {

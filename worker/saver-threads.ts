@@ -126,7 +126,8 @@ export function createSaverThreads(ctx: EngineContext) {
   return {
     async deleteThread(threadId: string): Promise<void> {
       assertId(threadId, "threadId");
-      await db.write(["meta", "blobs"], (tx) => deleteThreadIn(tx, threadId), "saver.deleteThread");
+      // Deletes only: on a full disk its retry is the write a browser lets past the quota.
+      await db.deleteOnly(["meta", "blobs"], (tx) => deleteThreadIn(tx, threadId), "saver.deleteThread");
     },
 
     /**
@@ -199,7 +200,7 @@ export function createSaverThreads(ctx: EngineContext) {
     async prune(threadIds: string[], options: SaverPruneOptions = {}): Promise<void> {
       const strategy = assertPrune(threadIds, options);
       if (threadIds.length === 0) return;
-      await db.write(
+      await db.deleteOnly(
         ["meta", "blobs"],
         async (tx) => {
           for (const thread of new Set(threadIds)) {
@@ -223,7 +224,7 @@ export function createSaverThreads(ctx: EngineContext) {
       assertIdList(runIds, "runIds");
       if (runIds.length === 0) return;
       const wanted = new Set(runIds.map((r) => canonicalJson(r)));
-      await db.write(
+      await db.deleteOnly(
         ["meta", "blobs"],
         async (tx) => {
           const meta = tx.objectStore("meta");

@@ -32,24 +32,29 @@ export interface PreparedWrite {
   write(tx: WriteTx, read: unknown): Promise<void>;
 }
 
-/** Runs one prepared write, reads then writes. */
-export async function runWrite(tx: WriteTx, p: PreparedWrite): Promise<void> {
-  await p.write(tx, await p.read(tx));
-}
-
 /**
- * Runs a batch's writes in one transaction. When no two touch the same row, all reads go out
- * together, then all writes: a batch costs two round trips to the database, not two per write.
- * Otherwise one after another, so a later write sees what an earlier one wrote.
+ * Runs a batch's writes in one transaction. Writes that touch no row in common go in one step:
+ * all their reads out together, then all their writes, so a step costs two round trips to the
+ * database, not two per write. A write that shares a row with one of the current step starts the
+ * next step, so it sees what the earlier one wrote.
  */
 export async function runBatch(tx: WriteTx, prepared: PreparedWrite[]): Promise<void> {
-  const keys = prepared.flatMap((p) => p.keys);
-  if (new Set(keys).size !== keys.length) {
-    for (const p of prepared) await runWrite(tx, p);
-    return;
+  let step: PreparedWrite[] = [];
+  let taken = new Set<string>();
+  const run = async () => {
+    const reads = await Promise.all(step.map((p) => p.read(tx)));
+    await Promise.all(step.map((p, i) => p.write(tx, reads[i])));
+  };
+  for (const p of prepared) {
+    if (p.keys.some((k) => taken.has(k))) {
+      await run();
+      step = [];
+      taken = new Set();
+    }
+    step.push(p);
+    for (const k of p.keys) taken.add(k);
   }
-  const reads = await Promise.all(prepared.map((p) => p.read(tx)));
-  await Promise.all(prepared.map((p, i) => p.write(tx, reads[i])));
+  if (step.length > 0) await run();
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { EngineContext } from "./context.js";
 import { MAX_KEY, prefixRange, type ReadTx, type WriteTx } from "./db.js";
 import type { PayloadRef } from "./payload/index.js";
+import type { Turn } from "./write-lines.js";
 import { StoreError, isStoreError } from "../src/errors.js";
 import { assertBytes, assertId, assertPlainObject } from "../src/validate.js";
 import type { LoadedThreadCheckpoint, Metadata, ThreadCheckpointMeta, ThreadCheckpointStore } from "../src/types.js";
@@ -95,11 +96,12 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
       assertId(threadId, "threadId");
       assertPlainObject(metadata, "metadata", ctx.limits.metadataBytes);
       assertBytes(state, "state");
-      const encoded = await payloads.encode(state);
-      const createdAt = ctx.now();
-      return db.write(
+      // Saves of one thread commit in the order they were called, whatever each takes to compress.
+      return db.writeInLine(
+        `thread:${threadId}`,
+        async () => ({ encoded: await payloads.encode(state), createdAt: ctx.now() }),
         ["meta", "blobs"],
-        async (tx) => {
+        async (tx, { encoded, createdAt }) => {
           const meta = tx.objectStore("meta");
           // The payload's requests and the head's read go out together: one round trip less.
           const [head, ref] = await Promise.all([headOf(tx, threadId), payloads.put(tx, encoded)]);
@@ -153,14 +155,17 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
     async delete(threadId, checkpointId) {
       assertId(threadId, "threadId");
       assertId(checkpointId, "checkpointId");
+      let turn: Turn | undefined = db.turn(`thread:${threadId}`);
       // Right after a quota error the deleting path goes first: in Firefox that next write may
       // only delete, and updating the head row would spend it.
       if (!db.storageFull) {
         try {
-          return await updateOnDelete(threadId, checkpointId);
+          return await updateOnDelete(threadId, checkpointId, turn);
         } catch (e) {
           if (!isStoreError(e, "QUOTA_EXCEEDED")) throw e;
         }
+        // Its place in the line is spent.
+        turn = undefined;
       }
       // Storage is full, and a browser then admits only transactions that delete: drop the
       // checkpoint and the head row without writing anything; readers rebuild the head.
@@ -175,12 +180,13 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
           await meta.delete(headKey(threadId));
         },
         "deleting a checkpoint",
+        turn,
       );
     },
 
     async deleteThread(threadId) {
       assertId(threadId, "threadId");
-      await db.deleteOnly(["meta", "blobs"], (tx) => dropThread(tx, threadId), "deleting a thread");
+      await db.deleteOnly(["meta", "blobs"], (tx) => dropThread(tx, threadId), "deleting a thread", db.turn(`thread:${threadId}`));
     },
 
     async count(threadId) {
@@ -208,7 +214,7 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
   };
 
   /** A delete that keeps the head row current: the usual path. */
-  function updateOnDelete(threadId: string, checkpointId: string): Promise<void> {
+  function updateOnDelete(threadId: string, checkpointId: string, turn: Turn): Promise<void> {
     return db.write(
       ["meta", "blobs"],
       async (tx) => {
@@ -231,6 +237,8 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
         await meta.put({ ...head, latest, count: head.count - 1 } satisfies HeadRow, headKey(threadId));
       },
       "deleting a checkpoint",
+      undefined,
+      turn,
     );
   }
 }

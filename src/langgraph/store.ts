@@ -1,6 +1,6 @@
 import { BaseStore, validateNamespace, type Item, type Operation, type OperationResults, type SearchItem } from "@langchain/langgraph-checkpoint";
 import { StoreError } from "../errors.js";
-import type { MemoryItem, MemoryOp, MemoryStore, MemoryVector } from "../types.js";
+import type { MemoryItem, MemoryOp, MemoryResult, MemoryStore, MemoryVector } from "../types.js";
 import { textsAtPath, tokenizePath } from "./text-at-path.js";
 
 /**
@@ -80,9 +80,31 @@ export class IndexedDBStore extends BaseStore {
       if ("namespace" in op) validateNamespace(op.namespace, { allowReservedRoot: true });
       if ("namespacePrefix" in op && op.namespacePrefix.length > 0) validateNamespace(op.namespacePrefix, { allowReservedRoot: true });
     }
+    // Batches reach the engine in the order they were called, whatever their embedding takes:
+    // a put called after another of the same key must land after it.
+    const wire = this.toWire(ops, refreshDefault);
+    // Its error reaches the caller below, once the batches before it have been sent.
+    wire.catch(() => {});
+    const before = this.sent;
+    let results!: Promise<MemoryResult[]>;
+    this.sent = before.then(() => wire).then(
+      (w) => {
+        results = this.memory.batch(w);
+        results.catch(() => {});
+      },
+      () => {},
+    );
+    await this.sent;
+    return this.fromWire(await wire, await results) as OperationResults<Op>;
+  }
+
+  /** Settles once every batch called so far has been sent to the engine (or failed before). */
+  private sent: Promise<void> = Promise.resolve();
+
+  private async toWire(ops: AnyOp[], refreshDefault: boolean): Promise<MemoryOp[]> {
     const vectors = await this.embedPuts(ops);
     const queries = await this.embedQueries(ops);
-    const wire: MemoryOp[] = ops.map((op): MemoryOp => {
+    return ops.map((op): MemoryOp => {
       if ("key" in op && "namespace" in op && !("value" in op)) {
         return { op: "get", namespace: op.namespace, key: op.key, refreshTtl: op.refreshTtl ?? refreshDefault };
       }
@@ -107,7 +129,9 @@ export class IndexedDBStore extends BaseStore {
       const list = op as { matchConditions?: Array<{ matchType: "prefix" | "suffix"; path: string[] }>; maxDepth?: number; limit?: number; offset?: number };
       return { op: "list", matchConditions: list.matchConditions, maxDepth: list.maxDepth, limit: list.limit, offset: list.offset };
     });
-    const results = await this.memory.batch(wire);
+  }
+
+  private fromWire(wire: MemoryOp[], results: MemoryResult[]): unknown[] {
     return results.map((r, i) => {
       switch (wire[i].op) {
         case "get":
@@ -119,7 +143,7 @@ export class IndexedDBStore extends BaseStore {
         default:
           return null;
       }
-    }) as OperationResults<Op>;
+    });
   }
 
   /** `refreshTtl` overrides the store's refreshOnRead for this read. */

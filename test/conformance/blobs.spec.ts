@@ -37,6 +37,16 @@ export function blobsSpec(backend: Backend): void {
       expect(await blobs.list("none")).toEqual([]);
     });
 
+    it("keeps call order for saves made without waiting, however long each takes to compress", async () => {
+      const { blobs } = await fresh();
+      const large = new Uint8Array(2_000_000).map((_, i) => (i * 7 + (i >> 9)) % 61 + 32);
+      await Promise.all([blobs.save("first", "t", 1n, large), blobs.save("second", "t", 1n, bytes(2))]);
+      expect((await blobs.loadLatest("t"))!.record.checkpointId).toBe("second");
+      expect((await blobs.list("t")).map((r) => r.checkpointId)).toEqual(["first", "second"]);
+      await Promise.all([blobs.save("gone", "t", 1n, large), blobs.delete("gone")]);
+      expect(await blobs.load("gone")).toBeUndefined();
+    });
+
     it("saving an id again replaces its bytes and makes it the trace's latest", async () => {
       const { blobs } = await fresh();
       await blobs.save("a", "t", 1n, bytes(1));

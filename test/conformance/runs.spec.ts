@@ -62,6 +62,16 @@ export function runsSpec(backend: Backend): void {
       expect(await runs.loadCheckpoint("other", "fetch")).toBeUndefined();
     });
 
+    it("numbers checkpoints saved without waiting in call order, however long each takes to compress, and applies a status change after them", async () => {
+      const { runs } = await fresh();
+      const large = new Uint8Array(2_000_000).map((_, i) => (i * 7 + (i >> 9)) % 61 + 32);
+      const [run] = await Promise.all([runs.createRun("r", "w", {}), runs.saveCheckpoint("r", "n", large), runs.saveCheckpoint("r", "n", bytes(2)), runs.updateRunStatus("r", "completed")]);
+      expect(run.status).toBe("running");
+      expect((await runs.listNodeCheckpoints("r", "n")).map((m) => [m.seq, m.size])).toEqual([[1, large.length], [2, 1]]);
+      expect(Array.from((await runs.loadCheckpoint("r", "n"))!.state)).toEqual([2]);
+      expect((await runs.getRun("r"))!.status).toBe("completed");
+    });
+
     it("lists a run's checkpoints in save order and a node's by seq", async () => {
       const { runs } = await fresh();
       await runs.createRun("r", "w", {});

@@ -114,6 +114,28 @@ export function saverSpec(backend: Backend): void {
       expect(dec.decode((await saver.getTuple({ threadId: "t1", ns: "", checkpointId: "b" }))!.checkpoint[1]).slice(0, 2)).toBe("b2");
     });
 
+    it("stores calls made without waiting in the order they were made, even when an earlier one takes longer to prepare, and deletes a thread only after the writes sent before", async () => {
+      const { saver } = await fresh();
+      // A large, fresh payload takes the engine longer to chunk and compress than a tiny one.
+      const large = sv("L" + Array.from({ length: 60_000 }, (_, i) => String.fromCharCode(33 + ((i * 7919) % 90))).join(""));
+      const base = { threadId: "t1", ns: "", checkpointId: "1", taskId: "task", taskPath: "p" };
+      await saver.put(putReq({ checkpointId: "1" }));
+      const calls = [
+        saver.putWrites({ ...base, writes: [{ idx: -4, channel: "__resume__", value: large }] }),
+        saver.putWrites({ ...base, writes: [w(-4, "__resume__", "small")] }),
+        saver.put(putReq({ checkpointId: "2", checkpoint: large })),
+        saver.put(putReq({ checkpointId: "2", checkpoint: sv("small") })),
+      ];
+      await Promise.all(calls);
+      const t1 = await saver.getTuple({ threadId: "t1", ns: "", checkpointId: "1" });
+      expect(writes(t1!.pendingWrites)).toEqual([["p", "task", -4, "__resume__", "json:small"]]);
+      expect(text((await saver.getTuple({ threadId: "t1", ns: "", checkpointId: "2" }))!.checkpoint)).toBe("json:small");
+      const later = saver.put(putReq({ threadId: "t2", checkpointId: "1", checkpoint: large }));
+      await saver.deleteThread("t2");
+      await later;
+      expect(await saver.getTuple({ threadId: "t2", ns: "" })).toBeUndefined();
+    });
+
     it("keeps the first regular write and replaces special ones, also in a mixed batch", async () => {
       const { saver } = await fresh();
       await saver.put(putReq({ checkpointId: "1" }));

@@ -30,6 +30,21 @@ export function threadsSpec(backend: Backend): void {
       expect(typeof meta.createdAt).toBe("number");
     });
 
+    it("commits saves made without waiting in call order, however long each takes to compress, and a thread delete after them", async () => {
+      const { threads } = await fresh();
+      // The first takes the engine far longer to chunk and compress than the second.
+      const ids = await Promise.all([threads.save("t", { n: 1 }, big(2_000_000, 3)), threads.save("t", { n: 2 }, bytes(2))]);
+      const latest = await threads.loadLatest("t");
+      expect(latest.meta.checkpointId).toBe(ids[1]);
+      expect(Array.from(latest.state)).toEqual([2]);
+      expect((await threads.list("t")).map((m) => m.metadata)).toEqual([{ n: 1 }, { n: 2 }]);
+      const saving = threads.save("u", {}, big(2_000_000, 5));
+      const deleting = threads.deleteThread("u");
+      await Promise.all([saving, deleting]);
+      expect(await threads.count("u")).toBe(0);
+      expect(await threads.listThreads()).toEqual(["t"]);
+    });
+
     it("round-trips empty, large and incompressible states byte for byte", async () => {
       const { threads } = await fresh();
       const random = new Uint8Array(100_000);

@@ -70,4 +70,22 @@ describe("a LangGraph graph with IndexedDBStore as its store (engine, fake-index
     expect(ranked[0].value.text).toBe("likes tea");
     expect(ranked[0].score).toBeCloseTo(1, 12);
   });
+
+  it("stores puts in the order they were called, even when an earlier one's embedding takes longer", async () => {
+    const engine = await openTestEngine(uniqueName("memory-order"));
+    engines.push(engine);
+    let calls = 0;
+    const embed = async (texts: string[]) => {
+      // The first call answers last.
+      if (calls++ === 0) await new Promise((r) => setTimeout(r, 50));
+      return texts.map((t) => Array.from({ length: 4 }, (_, i) => t.charCodeAt(i % t.length) + i));
+    };
+    const store = new IndexedDBStore(engine, { index: { dims: 4, embed, fields: ["text"] } });
+    await Promise.all([store.put(["n"], "k", { text: "first" }), store.put(["n"], "k", { text: "second" })]);
+    expect((await store.get(["n"], "k"))?.value).toEqual({ text: "second" });
+    // A delete called after a put it did not wait for lands after it.
+    calls = 0;
+    await Promise.all([store.put(["n"], "gone2", { text: "slow" }), store.delete(["n"], "gone2")]);
+    expect(await store.get(["n"], "gone2")).toBeNull();
+  });
 });

@@ -59,6 +59,22 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+/** Rows in the `blobs` store of the database, read on a connection of its own. */
+async function blobRows(factory: IDBFactory, name: string): Promise<number> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const r = factory.open(name);
+    r.onsuccess = () => resolve(r.result as unknown as IDBDatabase);
+    r.onerror = () => reject(r.error);
+  });
+  const count = await new Promise<number>((resolve, reject) => {
+    const r = (db as unknown as globalThis.IDBDatabase).transaction("blobs").objectStore("blobs").count();
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+  db.close();
+  return count;
+}
+
 const errorOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as StoreError);
 const bytes = (n: number, seed: number) => new Uint8Array(n).map((_, i) => (i * 31 + seed) & 0xff);
 
@@ -121,6 +137,44 @@ describe("after a quota error, with Firefox's cleanup transaction", () => {
     }
     expect(await engine.runs.getRun("r")).toBeUndefined();
     expect(await engine.blobs.load("cp")).toBeUndefined();
+    await engine.close();
+  });
+
+  it("deletes a LangGraph thread, prunes one and deletes a run's checkpoints when the first attempt meets the quota", async () => {
+    const factory = new IDBFactory();
+    const engine = await openEngine({ name: uniqueName("quota-cleanup"), indexedDB: factory });
+    const sv = (text: string): [string, Uint8Array] => ["json", new TextEncoder().encode(text)];
+    const put = (threadId: string, checkpointId: string, runId?: string) =>
+      engine.saver.put({ threadId, ns: "", checkpointId, v: 4, checkpoint: sv(`{"n":"${checkpointId}"}`), metadata: sv("{}"), metadataIndex: {}, channelVersions: { x: checkpointId }, blobs: [{ channel: "x", version: checkpointId, value: sv("v".repeat(3000) + checkpointId) }], ...(runId ? { runId } : {}) });
+    for (const t of ["a", "b", "c"]) for (const id of ["1", "2"]) await put(t, id, `run-${t}`);
+    disk.full = true;
+    const operations = [
+      ["deleteThread", () => engine.saver.deleteThread("a")],
+      ["prune", () => engine.saver.prune(["b"], { strategy: "keep_latest" })],
+      ["deleteForRuns", () => engine.saver.deleteForRuns(["run-c"])],
+    ] as const;
+    for (const [what, op] of operations) {
+      // A refused save spends any cleanup transaction, so each operation starts in an ordinary one.
+      expect(isStoreError(await errorOf(engine.threads.save("t", {}, bytes(16, 9))), "QUOTA_EXCEEDED")).toBe(true);
+      expect(isStoreError(await errorOf(engine.threads.save("t", {}, bytes(16, 9))), "QUOTA_EXCEEDED")).toBe(true);
+      await expect(op(), what).resolves.toBeUndefined();
+    }
+    // While the disk stays full, lowering the counts fails, and they stay owed.
+    await new Promise((r) => setTimeout(r, 50));
+    disk.full = false;
+    const ids = async (t: string) => (await engine.saver.list({ threadId: t })).map((c) => c.checkpointId);
+    expect([await ids("a"), await ids("b"), await ids("c")]).toEqual([[], ["2"], []]);
+    // The values share chunks across threads: what is left reads whole.
+    const left = await engine.saver.getTuple({ threadId: "b", ns: "" });
+    expect(new TextDecoder().decode(left!.channelValues.x[1])).toBe("v".repeat(3000) + "2");
+    // The reference counts those deletes could not lower are lowered after the next write that
+    // goes through, so deleting the rest leaves no chunk behind. (The write after the failed
+    // lowering may only delete, as after any quota error.)
+    await errorOf(put("d", "0"));
+    await put("d", "1");
+    await engine.saver.deleteThread("d");
+    await engine.saver.deleteThread("b");
+    await vi.waitFor(async () => expect(await blobRows(factory, engine.name)).toBe(0));
     await engine.close();
   });
 });

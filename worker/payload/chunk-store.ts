@@ -215,9 +215,10 @@ async function storeDeltas(
 /**
  * Drops one reference per occurrence of each entry (of level `level`); what no one refers to any
  * more is deleted, and a deleted node's entries lose a reference on the level below, a deleted
- * delta's base one more on level 0. Resolves with the keys of the chunks deleted.
+ * delta's base one more on level 0. Resolves with the keys of the chunks deleted. With `owed`,
+ * counts that stay above zero are listed there instead of written.
  */
-export async function releaseTree(tx: WriteTx, level: number, top: Entry[]): Promise<string[]> {
+export async function releaseTree(tx: WriteTx, level: number, top: Entry[], owed?: Array<[level: number, key: string, count: number]>): Promise<string[]> {
   const blobs = tx.objectStore("blobs");
   const freed: string[] = [];
   let current = new Map<string, number>();
@@ -235,7 +236,9 @@ export async function releaseTree(tx: WriteTx, level: number, top: Entry[]): Pro
       const row = rows[i];
       if (!row) return;
       if (row.refs > n) {
-        ops.push(blobs.put({ ...row, refs: row.refs - n }, prefix + key));
+        // A transaction that may only delete leaves the count to be lowered later (owed-refs.ts).
+        if (owed) owed.push([level, key, n]);
+        else ops.push(blobs.put({ ...row, refs: row.refs - n }, prefix + key));
         return;
       }
       ops.push(blobs.delete(prefix + key));

@@ -2,6 +2,7 @@ import { settled, type Database, type ReadTx, type WriteTx } from "../db.js";
 import { Compactor, type CompactorOptions } from "./compactor.js";
 import { pack, packLater } from "./pack.js";
 import { ChunkCache, LruSet } from "./chunk-cache.js";
+import { OwedRefs } from "./owed-refs.js";
 import { crc32, crc32Combine } from "./chunk-hash.js";
 import { chunkPaced, type Chunk, type ChunkParams } from "./chunker.js";
 import { pacer } from "../pacer.js";
@@ -100,6 +101,7 @@ export class Payloads {
   readonly maxBytes: number;
   readonly chunkParams: ChunkParams;
   private readonly cache: ChunkCache;
+  private readonly owed?: OwedRefs;
   /**
    * Names of chunks and list nodes this worker wrote or read: probably stored. Encode skips
    * compressing such chunks; put does not read ahead below such nodes.
@@ -127,6 +129,7 @@ export class Payloads {
     this.recent = new ChunkCache(Math.floor(budget / 4));
     this.tails = new ChunkCache(Math.floor(budget / 8));
     if (options.db) this.compactor = new Compactor(options.db, options.compaction);
+    if (options.db) this.owed = new OwedRefs(options.db);
     this.reader = new PayloadReader(this.maxBytes, this.cache, this.known, this.compactor);
   }
 
@@ -229,6 +232,7 @@ export class Payloads {
   }
 
   put(tx: WriteTx, encoded: EncodedPayload): Promise<PayloadRef> {
+    this.owed?.afterWrite(tx);
     return this.serial(tx, async () => {
       if (this.isInline(encoded)) {
         const ref: PayloadRef = [encoded.size, encoded.row.crc, encoded.row.data];
@@ -314,7 +318,7 @@ export class Payloads {
       const row = (await blobs.get(ref.id)) as ChunkRow | ManifestRow | undefined;
       await blobs.delete(ref.id);
       if (!isManifest(row)) return;
-      for (const key of await releaseTree(tx, row.level, row.kids)) this.known.delete(nameOf(key));
+      for (const key of await releaseTree(tx, row.level, row.kids, this.owed?.sinkFor(tx))) this.known.delete(nameOf(key));
     });
   }
 
