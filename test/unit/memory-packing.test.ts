@@ -302,4 +302,22 @@ describe("memory store packing (engine, blocks of 3, a clock the test controls)"
     tx2.close();
     await expectCode(connect(name).memory.search(["u"]), "INTEGRITY");
   });
+
+  it("rejects with INTEGRITY when a block's values fail their checksum, once a search or get reads them", async () => {
+    const { name, memory } = await seeded();
+    await memory.pack();
+    const [b0] = await rawRows(name, "b");
+    const row = b0.value as { values: [number, number, Uint8Array, number?] };
+    const db = await new Promise<IDBDatabase>((resolve) => {
+      const req = factory.open(name);
+      req.onsuccess = () => resolve(req.result);
+    });
+    const tx = db.transaction("meta", "readwrite");
+    tx.objectStore("meta").put({ ...row, values: [row.values[0], row.values[1] ^ 1, row.values[2], row.values[3]] }, b0.key);
+    await new Promise((r) => (tx.oncomplete = r));
+    db.close();
+    const first = b0.value as { keys: string[]; ns: string[][]; at: number[] };
+    await expectCode(connect(name).memory.search(["u"], { filter: { i: 0 } }), "INTEGRITY");
+    await expectCode(connect(name).memory.get(first.ns[first.at[0]], first.keys[0]), "INTEGRITY");
+  });
 });
