@@ -1,4 +1,4 @@
-import { wrap, proxy, releaseProxy, type Remote } from "comlink";
+import { wrap, proxy, releaseProxy, transfer, type Remote } from "comlink";
 import { StoreError, isStoreError } from "./errors.js";
 import { registerWireHandlers } from "./wire.js";
 
@@ -21,6 +21,11 @@ export interface RpcOptions {
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** `value`, marked so that posting it moves `buffers` to the worker instead of copying them. */
+export function transferring<V extends object>(value: V, buffers: ArrayBuffer[]): V {
+  return buffers.length > 0 ? transfer(value, buffers) : value;
+}
 
 interface Pending {
   fail(e: StoreError): void;

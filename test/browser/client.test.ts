@@ -84,6 +84,56 @@ describe("openStore: the worker boundary", () => {
     expect(isStoreError(closeErr, "TIMEOUT")).toBe(true);
   });
 
+  it("hands a large state to the worker in slices, keeps call order around it, leaves the caller's array usable, and sends it before close", async () => {
+    // What the page posts to the worker: how many bytes it moved rather than copied, and how many
+    // of the page's own tasks ran between the call and the post.
+    let ticks = 0;
+    const posts: Array<{ moved: number; ticksBefore: number }> = [];
+    const post = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function (this: Worker, message: unknown, transfer?: unknown) {
+      const list = (Array.isArray(transfer) ? transfer : []) as unknown[];
+      posts.push({ moved: list.reduce<number>((n, t) => n + (t instanceof ArrayBuffer ? t.byteLength : 0), 0), ticksBefore: ticks });
+      return (post as (m: unknown, t?: unknown) => void).call(this, message, transfer);
+    } as typeof Worker.prototype.postMessage;
+    const store = await openStore({ name: uniqueName("client-large") });
+    const large = new Uint8Array(20 * 1024 * 1024).map((_, i) => (i * 31 + (i >> 12)) & 0xff);
+    const ticker = new MessageChannel();
+    ticker.port1.onmessage = () => {
+      ticks++;
+      ticker.port2.postMessage(null);
+    };
+    ticker.port2.postMessage(null);
+    const startTicks = ticks;
+    let first: string, second: string;
+    try {
+      [first, second] = await Promise.all([store.threads.save("t", { n: 1 }, large), store.threads.save("t", { n: 2 }, new Uint8Array([2]))]);
+    } finally {
+      ticker.port1.close();
+      Worker.prototype.postMessage = post;
+    }
+    const handed = posts.find((p) => p.moved === large.byteLength);
+    expect(handed, "the 20 MB state was transferred, not cloned").toBeDefined();
+    // A slice of 1 MiB per task: the page ran its own tasks between them.
+    expect(handed!.ticksBefore - startTicks).toBeGreaterThanOrEqual(19);
+    expect(large.byteLength).toBe(20 * 1024 * 1024);
+    expect((await store.threads.loadLatest("t")).meta.checkpointId).toBe(second);
+    const loaded = await store.threads.load("t", first);
+    expect(loaded.state.length).toBe(large.length);
+    expect(loaded.state.every((b, i) => b === large[i])).toBe(true);
+    // A save made before close() is stored, even while close() waits for its hand-over.
+    const last = store.threads.save("u", {}, large);
+    const closed = store.close();
+    await Promise.all([last, closed]);
+    const again = await openStore({ name: store.name });
+    try {
+      expect((await again.threads.loadLatest("u")).state.length).toBe(large.length);
+      await expect(again.threads.save("v", {}, large).then(() => again.threads.count("v"))).resolves.toBe(1);
+    } finally {
+      await again.close();
+    }
+    await expect(store.threads.save("w", {}, large)).rejects.toMatchObject({ code: "DATABASE_CLOSED" });
+  });
+
   it("rejects with INVALID_ARGUMENT for a missing or empty store name", async () => {
     await expect(openStore({ name: "" })).rejects.toMatchObject({ name: "StoreError", code: "INVALID_ARGUMENT" });
     await expect(openStore(undefined as never)).rejects.toMatchObject({ name: "StoreError", code: "INVALID_ARGUMENT" });
