@@ -278,6 +278,18 @@ describe("memory store packing (engine, blocks of 3, a clock the test controls)"
     expect(await count(name, "i")).toBe(0);
   });
 
+  it("cuts blocks by the bytes of their values too, so a block of large values holds fewer items", async () => {
+    const name = uniqueName("memory-packing-bytes");
+    const { memory } = connect(name, { blockItems: 100, blockBytes: 50_000 });
+    const big = (i: number) => ({ i, text: `${i} `.repeat(10_000).slice(0, 20_000) });
+    await memory.batch(Array.from({ length: 5 }, (_, i) => ({ op: "put" as const, namespace: ["docs"], key: `d${i}`, value: big(i) })));
+    await memory.batch(Array.from({ length: 10 }, (_, i) => ({ op: "put" as const, namespace: ["notes"], key: `n${i}`, value: { i } })));
+    expect(await memory.pack()).toBe(15);
+    // 20 KB values: two to a block of 50 KB; the fifth shares one with the ten small ones.
+    expect((await rawRows(name, "b")).map((r) => (r.value as { keys: string[] }).keys.length)).toEqual([2, 2, 11]);
+    expect((await connect(name).memory.get(["docs"], "d4"))?.value).toEqual(big(4));
+  });
+
   it("rejects with INTEGRITY when a block does not hold what its pointer names or is malformed", async () => {
     const { name, memory } = await seeded();
     await memory.pack();

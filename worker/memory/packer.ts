@@ -28,11 +28,16 @@ export interface PackingOptions {
   minItems?: number;
   /** Items per block. */
   blockItems?: number;
+  /**
+   * Bytes of values (as JSON) per block, at most: a get by a worker without a current copy of the
+   * items decodes its item's whole block, so items with large values go fewer to a block.
+   */
+  blockBytes?: number;
   /** Quiet time after the last write before a round starts; 0 packs only when asked (tests). */
   idleMs?: number;
 }
 
-const DEFAULTS = { minItems: 256, blockItems: 256, idleMs: 500 };
+const DEFAULTS = { minItems: 256, blockItems: 256, blockBytes: 256 * 1024, idleMs: 500 };
 /** Items one round moves at most: its write transaction holds other writers back meanwhile. */
 const ROUND_ITEMS = 4096;
 
@@ -106,8 +111,8 @@ export class Packer {
     // Blocks by namespace, then by age: a namespace's items sit together, as searches read them.
     const pool = [...plan.rows.map((r) => r.item), ...plan.moved].sort((a, b) => (nsId(a.ns) < nsId(b.ns) ? -1 : nsId(a.ns) > nsId(b.ns) ? 1 : a.seq - b.seq));
     const blocks: BuiltBlock[] = [];
-    for (let i = 0; i < pool.length; i += this.options.blockItems) {
-      blocks.push(buildBlock(this.ctx, pool.slice(i, i + this.options.blockItems)));
+    for (const items of this.cut(pool)) {
+      blocks.push(buildBlock(this.ctx, items));
       // Encoding is the worker's CPU time: calls get in between blocks.
       await yieldTurn();
       if (this.stopped) return 0;
@@ -151,6 +156,23 @@ export class Packer {
       "relaxed",
     );
     return done ? plan.rows.length + plan.moved.length : 0;
+  }
+
+  /** The pool in blocks of at most blockItems items and blockBytes of values (one item at least). */
+  private *cut(pool: CachedItem[]): Generator<CachedItem[]> {
+    let block: CachedItem[] = [];
+    let bytes = 0;
+    for (const item of pool) {
+      const size = JSON.stringify(item.value).length;
+      if (block.length > 0 && (block.length >= this.options.blockItems || bytes + size > this.options.blockBytes)) {
+        yield block;
+        block = [];
+        bytes = 0;
+      }
+      block.push(item);
+      bytes += size;
+    }
+    if (block.length > 0) yield block;
   }
 
   /** What a round would do, read in one transaction; undefined when there is nothing to do. */
