@@ -14,7 +14,9 @@ const SLICE_BYTES = 1024 * 1024;
 export function largeArrays(args: unknown[]): number[] {
   const found: number[] = [];
   args.forEach((a, i) => {
-    if (a instanceof Uint8Array && a.byteLength > HAND_OVER_BYTES) found.push(i);
+    // isView first: it is false for a proxy of an array, whose byteLength getter would throw;
+    // such an argument is left to the structured clone, which refuses it (INVALID_ARGUMENT).
+    if (ArrayBuffer.isView(a) && a instanceof Uint8Array && a.byteLength > HAND_OVER_BYTES) found.push(i);
   });
   return found;
 }

@@ -169,9 +169,11 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     usage: (usageOptions) => track(() => measureUsage(ctx, usageOptions)),
     close() {
       closing ??= (async () => {
-        memory.dispose();
+        // A memory packing under way ends (it holds no acknowledged write) before the database closes.
+        const packing = memory.dispose();
         try {
           while (inFlight.size) await Promise.allSettled([...inFlight]);
+          await packing;
           ctx.payloads.close();
           await events.flushAll();
           await db.flushToDisk("closing the store").catch(() => {});

@@ -1,9 +1,10 @@
-import { expose } from "comlink";
+import { expose, transfer } from "comlink";
 import { registerWireHandlers } from "../src/wire.js";
 import { isStoreMethod } from "../src/methods.js";
 import { StoreError } from "../src/errors.js";
 import { openEngine, type Engine, type EngineOptions } from "./index.js";
 import type { StoreUsage, UsageOptions } from "../src/usage.js";
+import { HAND_OVER_BYTES } from "../src/hand-over.js";
 
 /**
  * The worker's entry: the engine behind Comlink, and nothing else. The page talks to it through
@@ -30,7 +31,7 @@ const host = {
     if (!isStoreMethod(store, method)) throw new StoreError("INVALID_ARGUMENT", `unknown method ${String(store)}.${String(method)}`);
     if (!Array.isArray(args)) throw new StoreError("INVALID_ARGUMENT", "arguments must be an array");
     const target = engine[store] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
-    return target[method](...args);
+    return handBack(await target[method](...args));
   },
 
   async usage(options?: UsageOptions): Promise<StoreUsage> {
@@ -55,5 +56,24 @@ const host = {
 };
 
 export type Host = typeof host;
+
+/**
+ * A result holding a large state (a load's `state` or `bytes`) goes back as a buffer of its own,
+ * transferred: the page then takes it without copying it in one long task. The copy is made
+ * here, in the worker, because the loaded bytes may be shared with the worker's cache.
+ */
+function handBack(result: unknown): unknown {
+  if (typeof result !== "object" || result === null || Array.isArray(result)) return result;
+  const large = Object.entries(result).filter(([, v]) => v instanceof Uint8Array && v.byteLength > HAND_OVER_BYTES);
+  if (large.length === 0) return result;
+  const out: Record<string, unknown> = { ...result };
+  const buffers: ArrayBuffer[] = [];
+  for (const [key, bytes] of large) {
+    const copy = (bytes as Uint8Array).slice();
+    out[key] = copy;
+    buffers.push(copy.buffer);
+  }
+  return transfer(out, buffers);
+}
 
 expose(host);

@@ -71,3 +71,70 @@ export function watchMainThread(): { stop(): { longestMs: number; ticks: number 
     },
   };
 }
+
+/**
+ * Raw IndexedDB in a dedicated worker, one put or get per message: what any design that keeps
+ * IndexedDB in a worker pays at least (the hop each way plus the raw request), to tell the
+ * store's own cost from the hop's.
+ */
+export class RawIdbWorker {
+  private next = 0;
+  private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+
+  private constructor(private readonly worker: Worker) {
+    worker.onmessage = ({ data: [id, value, error] }: MessageEvent<[number, unknown, string?]>) => {
+      const w = this.waiting.get(id);
+      this.waiting.delete(id);
+      if (error) w?.reject(new Error(error));
+      else w?.resolve(value);
+    };
+  }
+
+  static async open(name: string): Promise<RawIdbWorker> {
+    const code = `
+      let db;
+      const req = (r) => new Promise((res, rej) => { r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
+      onmessage = async ({ data: [id, op, key, value, durability] }) => {
+        try {
+          if (op === "open") {
+            const o = indexedDB.open(key, 1);
+            o.onupgradeneeded = () => o.result.createObjectStore("kv");
+            db = await req(o);
+            postMessage([id]);
+          } else if (op === "put") {
+            const tx = db.transaction("kv", "readwrite", { durability });
+            tx.objectStore("kv").put(value, key);
+            await new Promise((res, rej) => { tx.oncomplete = res; tx.onerror = tx.onabort = () => rej(tx.error); });
+            postMessage([id]);
+          } else {
+            postMessage([id, await req(db.transaction("kv", "readonly").objectStore("kv").get(key))]);
+          }
+        } catch (e) { postMessage([id, undefined, String(e)]); }
+      };`;
+    const url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+    const raw = new RawIdbWorker(new Worker(url));
+    URL.revokeObjectURL(url);
+    await raw.call("open", name);
+    return raw;
+  }
+
+  private call(op: string, key: string, value?: unknown, durability?: IDBTransactionDurability): Promise<unknown> {
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage([id, op, key, value, durability]);
+    });
+  }
+
+  put(key: string, value: unknown, durability: IDBTransactionDurability = "relaxed"): Promise<unknown> {
+    return this.call("put", key, value, durability);
+  }
+
+  get(key: string): Promise<unknown> {
+    return this.call("get", key);
+  }
+
+  close(): void {
+    this.worker.terminate();
+  }
+}

@@ -126,7 +126,8 @@ export class MemoryCache {
     const out: CachedItem[] = [];
     for (const group of this.groups.values()) {
       if (group.ns.length < prefix.length || prefix.some((label, i) => group.ns[i] !== label)) continue;
-      for (const item of group.items.values()) if (live(item, now) && matches(item.value, op.filter)) out.push(item);
+      // Without a filter the value is not read: a packed item's is decoded only when needed.
+      for (const item of group.items.values()) if (live(item, now) && (!op.filter || matches(item.value, op.filter))) out.push(item);
     }
     return out;
   }

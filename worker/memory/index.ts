@@ -2,7 +2,9 @@ import type { EngineContext } from "../context.js";
 import type { MemoryGetOp, MemoryItem, MemoryListOp, MemoryOp, MemoryResult, MemorySearchOp, MemoryStore } from "../../src/types.js";
 import { assertOps } from "./validate.js";
 import { MemoryCache, toMemoryItem, type CacheChange } from "./cache.js";
-import { applyWrites, loadCache, prepare, readCounter, readItem, sweepExpired, type PreparedPut, type Refresh } from "./writes.js";
+import { applyWrites, prepare, readCounter, sweepExpired, type PreparedPut, type Refresh } from "./writes.js";
+import { loadCache, readItem } from "./reads.js";
+import { Packer, type PackingOptions } from "./packer.js";
 import type { ReadTx } from "../db.js";
 import type { Counter } from "./rows.js";
 
@@ -21,12 +23,16 @@ function once<T>(fn: () => T): () => T {
 export interface MemoryStoreOptions {
   /** How often the worker removes expired items (ms). */
   sweepMs?: number;
+  /** When items are packed into blocks (worker/memory/packer.ts). */
+  packing?: PackingOptions;
 }
 
 /** The memory store plus what only the engine may call. */
 export interface EngineMemoryStore extends MemoryStore {
-  /** Stops the sweep timer; the engine calls it when it closes. */
-  dispose(): void;
+  /** Stops the sweep timer and packing; the engine calls it when it closes. Resolves once a packing under way has ended. */
+  dispose(): Promise<void>;
+  /** Packs item rows into blocks now (one round); resolves with how many items moved. */
+  pack(): Promise<number>;
 }
 
 const DEFAULT_SWEEP_MS = 60_000;
@@ -42,23 +48,33 @@ const FIRST_SWEEP_MS = 5_000;
 export function createMemoryStore(ctx: EngineContext, options: MemoryStoreOptions = {}): EngineMemoryStore {
   const { db } = ctx;
   let cache: MemoryCache | undefined;
+  const packer = new Packer(ctx, options.packing);
 
   /** The cache, loaded again in this transaction when another writer moved the version on. */
-  async function current(tx: ReadTx, version: number): Promise<MemoryCache> {
-    if (cache?.version !== version) cache = await loadCache(tx, ctx, version);
+  async function current(tx: ReadTx, counter: () => Promise<Counter>): Promise<MemoryCache> {
+    const version = counter().then((c) => c[0]);
+    // Without a copy there is no version to compare: the rows are asked for with the counter.
+    if (!cache || cache.version !== (await version)) {
+      const loaded = await loadCache(tx, ctx, version);
+      cache = loaded.cache;
+      packer.loaded(loaded.unpacked);
+    }
     return cache;
   }
 
   /** The batch's answers, read before its writes; the counter is read only for a search or listing. */
   async function reads(tx: ReadTx, ops: MemoryOp[], counter: () => Promise<Counter>, now: number, refresh: Refresh[]): Promise<MemoryResult[]> {
     const needsCache = ops.some((op) => op.op === "search" || op.op === "list");
-    const c = needsCache ? await current(tx, (await counter())[0]) : undefined;
+    // With a copy of the items, gets of packed items may be answered from it: its version goes out with them.
+    if (cache && ops.some((op) => op.op === "get")) void counter();
+    const c = needsCache ? await current(tx, counter) : undefined;
+    const ifCurrent = async () => (cache && cache.version === (await counter())[0] ? cache : undefined);
     // Gets read their rows; all requests go out together.
     return Promise.all(
       ops.map(async (op): Promise<MemoryResult> => {
         switch (op.op) {
           case "get": {
-            const found = await readItem(tx, ctx, op.namespace, op.key, now);
+            const found = await readItem(tx, ctx, op.namespace, op.key, now, ifCurrent);
             if (found?.refresh && op.refreshTtl) refresh.push(found.refresh);
             return found?.item ?? null;
           }
@@ -82,7 +98,9 @@ export function createMemoryStore(ctx: EngineContext, options: MemoryStoreOption
    * another tab wrote in between: the cache is then older and is dropped, to be loaded again).
    */
   function follow(changes: CacheChange[], version: number | undefined): void {
-    if (version === undefined || !cache) return;
+    if (version === undefined) return;
+    packer.poke();
+    if (!cache) return;
     if (cache.version === version - 1) {
       for (const change of changes) cache.apply(change);
       cache.version = version;
@@ -168,9 +186,11 @@ export function createMemoryStore(ctx: EngineContext, options: MemoryStoreOption
       return (await batch([op]))[0] as string[][];
     },
     sweep,
+    pack: () => packer.pack(),
     dispose() {
       disposed = true;
       clearTimeout(timer);
+      return packer.stop();
     },
   };
 }

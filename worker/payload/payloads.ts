@@ -271,6 +271,27 @@ export class Payloads {
     });
   }
 
+  /**
+   * A payload kept whole in its reference, whatever its size: compressed where that pays and
+   * checksummed like any other, with no row of its own. For a store that packs many small
+   * values into one row it reads whole anyway (the memory store's blocks): reading it costs no
+   * request, and `unwrap` checks and decodes it without a transaction. Nothing to release.
+   */
+  wrap(bytes: Uint8Array): PayloadRef {
+    this.checkSize(bytes);
+    const { codec, data } = pack(bytes);
+    const ref: PayloadRef = [bytes.length, crc32(bytes), data];
+    if (codec !== 0) ref.push(codec);
+    return ref;
+  }
+
+  /** The bytes of a payload made by `wrap`, checked against its length and checksum. */
+  unwrap(stored: PayloadRef): Uint8Array {
+    const ref = partsOf(stored);
+    if (ref.inline === undefined || ref.crc === undefined) throw integrity("a whole payload is not kept in its reference");
+    return this.reader.decodeRow({ codec: ref.codec ?? 0, data: ref.inline, raw: ref.size, crc: ref.crc }, "whole", ref.size);
+  }
+
   /** Reads only, so it needs no turn in the transaction's queue. */
   async get(tx: ReadTx, stored: PayloadRef): Promise<Uint8Array> {
     this.compactor?.touch();
