@@ -101,7 +101,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   try {
     await opened;
   } catch (e) {
-    memory.dispose();
+    void memory.dispose();
     ctx.payloads.close();
     events.close();
     announcer.close();
