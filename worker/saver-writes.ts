@@ -102,7 +102,9 @@ export function createSaverWrites(ctx: EngineContext) {
 
     async function writePut(tx: WriteTx, present: number[]): Promise<void> {
       const meta = tx.objectStore("meta");
-      const writes: Promise<unknown>[] = [];
+      // The index rows first: in a write that may only delete (after a quota error) a put throws
+      // at once, and then no other request of this write is on its way unheard.
+      const writes: Promise<unknown>[] = [meta.put(0, threadIndexKey(r.threadId, r.ns, r.checkpointId)), meta.put(0, globalIndexKey(r.threadId, r.ns, r.checkpointId))];
       const header = payloads.put(tx, checkpoint).then(async (ref) => {
         const row: CheckpointRow = {
           v: r.v,
@@ -115,7 +117,7 @@ export function createSaverWrites(ctx: EngineContext) {
         // Putting an existing id replaces it (as LangGraph's SQL savers do).
         await addOrReplace(tx, key, storeCheckpoint(row), (old) => loadCheckpoint(old).checkpoint.ref);
       });
-      writes.push(header, meta.put(0, threadIndexKey(r.threadId, r.ns, r.checkpointId)), meta.put(0, globalIndexKey(r.threadId, r.ns, r.checkpointId)));
+      writes.push(header);
       logChange(tx, ctx.changeOrigin, ["checkpoint", r.threadId, r.ns, r.checkpointId]);
       const stored = new Set<string>();
       blobs.forEach(({ blob, encoded }, i) => {

@@ -64,6 +64,16 @@ describe("memory store (engine, with a clock the test controls)", () => {
     expect(await memory.get(["u"], "k")).toMatchObject({ createdAt: 1_002_000, updatedAt: 1_002_000 });
   });
 
+  it("commits puts and deletes called without waiting in call order, even when an earlier value takes longer to prepare", async () => {
+    const { memory } = start();
+    // A large value takes the engine far longer to serialize, chunk and compress than a tiny one.
+    const large = { text: Array.from({ length: 300_000 }, (_, i) => String.fromCharCode(33 + ((i * 7919) % 90))).join("") };
+    await Promise.all([memory.put(["u"], "k", large), memory.put(["u"], "k", { v: "small" })]);
+    expect((await memory.get(["u"], "k"))?.value).toEqual({ v: "small" });
+    await Promise.all([memory.put(["u"], "gone", large), memory.delete(["u"], "gone")]);
+    expect(await memory.get(["u"], "gone")).toBeNull();
+  });
+
   it("never returns an item once its ttl has run out: not from get, search or listNamespaces", async () => {
     const { clock, memory } = start();
     await memory.put(["u", "a"], "short", { n: 1 }, { ttl: 1 });

@@ -111,9 +111,18 @@ export function createMemoryStore(ctx: EngineContext, options: MemoryStoreOption
 
   async function batch(ops: MemoryOp[]): Promise<MemoryResult[]> {
     assertOps(ops);
-    const puts: PreparedPut[] = await prepare(ctx, ops);
+    // Writing batches commit in the order they arrive, whatever each takes to prepare.
+    const turn = ops.some((op) => op.op === "put") ? db.turn("memory") : undefined;
+    let puts: PreparedPut[];
+    try {
+      puts = await prepare(ctx, ops);
+    } catch (e) {
+      turn?.skip();
+      throw e;
+    }
     const now = ctx.now();
     if (puts.length === 0) {
+      turn?.skip();
       // Reads only: a read transaction, and a write one after it only when an item read has a
       // ttl to extend (it checks the row again, so a change in between is not undone).
       const refresh: Refresh[] = [];
@@ -136,6 +145,8 @@ export function createMemoryStore(ctx: EngineContext, options: MemoryStoreOption
         return { results, ...outcome };
       },
       "writing memory",
+      undefined,
+      turn,
     );
     // The cache follows this transaction's changes when it was current when the transaction
     // began; otherwise the next search loads it again.
