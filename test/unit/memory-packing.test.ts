@@ -11,6 +11,7 @@ import { uniqueName } from "../conformance/backend";
 import { expectCode } from "../conformance/expect-code";
 import { embedText } from "../memory/embeddings";
 import type { MemoryItem } from "../../src/types";
+import { rawRows } from "../memory/raw-rows";
 
 /**
  * Packed items (worker/memory/packer.ts): moved from their rows into blocks, read back by gets,
@@ -22,24 +23,8 @@ const MINUTE = 60_000;
 const factory = new IDBFactory();
 
 type Row = { key: IDBValidKey[]; value: unknown };
-async function rawRows(name: string, kind: string): Promise<Row[]> {
-  const db = await new Promise<IDBDatabase>((resolve, reject) => {
-    const req = factory.open(name);
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-  try {
-    const store = db.transaction("meta", "readonly").objectStore("meta");
-    const range = IDBKeyRange.bound(["m", kind], ["m", kind, [[]]]);
-    const [keys, values] = await Promise.all(
-      [store.getAllKeys(range), store.getAll(range)].map((r) => new Promise<unknown[]>((resolve, reject) => ((r.onsuccess = () => resolve(r.result)), (r.onerror = () => reject(r.error))))),
-    );
-    return keys.map((key, i) => ({ key: key as IDBValidKey[], value: values[i] }));
-  } finally {
-    db.close();
-  }
-}
-const count = async (name: string, kind: string) => (await rawRows(name, kind)).length;
+const rawRowsOf = (name: string, kind: string) => rawRows(factory, name, kind);
+const count = async (name: string, kind: string) => (await rawRowsOf(name, kind)).length;
 
 describe("memory store packing (engine, blocks of 3, a clock the test controls)", () => {
   const open: Array<{ db: Database; memory: EngineMemoryStore }> = [];
@@ -89,7 +74,7 @@ describe("memory store packing (engine, blocks of 3, a clock the test controls)"
     const before = await answers(memory);
     expect(await memory.pack()).toBe(7);
     expect(await count(name, "i")).toBe(0);
-    expect((await rawRows(name, "p")).map((r) => r.value)).toHaveLength(7);
+    expect((await rawRowsOf(name, "p")).map((r) => r.value)).toHaveLength(7);
     expect(await count(name, "b")).toBe(3);
     expect(await count(name, "v")).toBe(3);
     expect(await answers(memory)).toEqual(before);
@@ -103,7 +88,7 @@ describe("memory store packing (engine, blocks of 3, a clock the test controls)"
     const { name, memory } = await seeded();
     const ranked = await memory.search(["u"], { query: embedText("note 2", 8), limit: 7 });
     await memory.pack();
-    const [v] = await rawRows(name, "v");
+    const [v] = await rawRowsOf(name, "v");
     expect(v.value).toBeInstanceOf(Float32Array);
     expect(await connect(name).memory.search(["u"], { query: embedText("note 2", 8), limit: 7 })).toEqual(ranked);
   });
@@ -122,7 +107,7 @@ describe("memory store packing (engine, blocks of 3, a clock the test controls)"
     expect(warm.all.map((i) => i.key)).toEqual(["k0", "k4", "k6", "k1", "k3", "k5"]);
     expect(await answers(connect(name).memory)).toEqual(warm);
     // The updated item is in its own row again until the next packing.
-    expect((await rawRows(name, "i")).map((r) => r.key[3])).toEqual(["k1"]);
+    expect((await rawRowsOf(name, "i")).map((r) => r.key[3])).toEqual(["k1"]);
   });
 
   it("sees another tab's writes to packed items, and another tab sees packed items it never loaded", async () => {
@@ -146,7 +131,7 @@ describe("memory store packing (engine, blocks of 3, a clock the test controls)"
     const other = connect(name).memory;
     await other.put(["u", "odd"], "k1", { i: 1, text: "changed in the other tab" });
     expect(await other.pack()).toBeGreaterThan(0);
-    expect((await rawRows(name, "p")).map((r) => r.key[3])).toContain("k1");
+    expect((await rawRowsOf(name, "p")).map((r) => r.key[3])).toContain("k1");
     expect((await memory.get(["u", "odd"], "k1"))?.value).toEqual({ i: 1, text: "changed in the other tab" });
     // A value handed out is a copy: changing it changes nothing stored.
     const got = await memory.get(["u", "odd"], "k1");
@@ -162,7 +147,7 @@ describe("memory store packing (engine, blocks of 3, a clock the test controls)"
     expect((await memory.search(["u"], { limit: 100 })).map((i) => i.key)).not.toContain("k4");
     expect((await connect(name).memory.search(["u"], { limit: 100 })).map((i) => i.key)).not.toContain("k4");
     expect(await memory.sweep()).toBe(1);
-    expect((await rawRows(name, "p")).map((r) => r.key[3])).not.toContain("k4");
+    expect((await rawRowsOf(name, "p")).map((r) => r.key[3])).not.toContain("k4");
     expect(await count(name, "x")).toBe(0);
     expect(await count(name, "d")).toBe(1);
   });
@@ -190,20 +175,20 @@ describe("memory store packing (engine, blocks of 3, a clock the test controls)"
   it("dissolves a block once half its items are gone, freeing its rows, and frees every block when all are deleted", async () => {
     const { name, memory } = await seeded();
     await memory.pack();
-    const blocksBefore = (await rawRows(name, "b")).map((r) => r.key[2]);
-    const first = (await rawRows(name, "b"))[0].value as { keys: string[]; ns: string[][]; at: number[] };
+    const blocksBefore = (await rawRowsOf(name, "b")).map((r) => r.key[2]);
+    const first = (await rawRowsOf(name, "b"))[0].value as { keys: string[]; ns: string[][]; at: number[] };
     // Two of the first block's three items go: at least half of it is dead.
     for (const i of [0, 1]) await memory.delete(first.ns[first.at[i]], first.keys[i]);
     const before = await answers(memory);
-    const bytesBefore = JSON.stringify(await rawRows(name, "b")).length;
+    const bytesBefore = JSON.stringify(await rawRowsOf(name, "b")).length;
     expect(await memory.pack()).toBe(1);
-    const blocksAfter = (await rawRows(name, "b")).map((r) => r.key[2]);
+    const blocksAfter = (await rawRowsOf(name, "b")).map((r) => r.key[2]);
     expect(blocksAfter).not.toContain(blocksBefore[0]);
     expect(blocksAfter).toHaveLength(3);
     expect(await count(name, "d")).toBe(0);
-    expect(JSON.stringify(await rawRows(name, "b")).length).toBeLessThan(bytesBefore);
+    expect(JSON.stringify(await rawRowsOf(name, "b")).length).toBeLessThan(bytesBefore);
     expect(await answers(connect(name).memory)).toEqual(before);
-    for (const r of await rawRows(name, "p")) await memory.delete(r.key[2] as string[], r.key[3] as string);
+    for (const r of await rawRowsOf(name, "p")) await memory.delete(r.key[2] as string[], r.key[3] as string);
     await memory.pack();
     for (const kind of ["b", "v", "d", "e", "p", "i", "n", "x"]) expect(await count(name, kind), kind).toBe(0);
     expect(await connect(name).memory.search([])).toEqual([]);
@@ -286,7 +271,7 @@ describe("memory store packing (engine, blocks of 3, a clock the test controls)"
     await memory.batch(Array.from({ length: 10 }, (_, i) => ({ op: "put" as const, namespace: ["notes"], key: `n${i}`, value: { i } })));
     expect(await memory.pack()).toBe(15);
     // 20 KB values: two to a block of 50 KB; the fifth shares one with the ten small ones.
-    expect((await rawRows(name, "b")).map((r) => (r.value as { keys: string[] }).keys.length)).toEqual([2, 2, 11]);
+    expect((await rawRowsOf(name, "b")).map((r) => (r.value as { keys: string[] }).keys.length)).toEqual([2, 2, 11]);
     expect((await connect(name).memory.get(["docs"], "d4"))?.value).toEqual(big(4));
   });
 
@@ -297,7 +282,7 @@ describe("memory store packing (engine, blocks of 3, a clock the test controls)"
       const req = factory.open(name);
       req.onsuccess = () => resolve(req.result);
     });
-    const [b0] = await rawRows(name, "b");
+    const [b0] = await rawRowsOf(name, "b");
     const tx = db.transaction("meta", "readwrite");
     tx.objectStore("meta").put({ ...(b0.value as object), keys: ["x", "y", "z"] }, b0.key);
     await new Promise((r) => (tx.oncomplete = r));
@@ -318,7 +303,7 @@ describe("memory store packing (engine, blocks of 3, a clock the test controls)"
   it("rejects with INTEGRITY when a block's values fail their checksum, once a search or get reads them", async () => {
     const { name, memory } = await seeded();
     await memory.pack();
-    const [b0] = await rawRows(name, "b");
+    const [b0] = await rawRowsOf(name, "b");
     const row = b0.value as { values: [number, number, Uint8Array, number?] };
     const db = await new Promise<IDBDatabase>((resolve) => {
       const req = factory.open(name);

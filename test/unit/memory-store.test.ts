@@ -10,27 +10,10 @@ import { IndexedDBStore } from "../../src/langgraph/index";
 import { uniqueName } from "../conformance/backend";
 import { expectCode } from "../conformance/expect-code";
 import { embedText } from "../memory/embeddings";
+import { rawRows } from "../memory/raw-rows";
 
 const MINUTE = 60_000;
 
-/** Raw rows of the memory store whose key starts with ["m", kind]. */
-async function rawRows(factory: IDBFactory, name: string, kind: string): Promise<Array<{ key: IDBValidKey; value: unknown }>> {
-  const db = await new Promise<IDBDatabase>((resolve, reject) => {
-    const req = factory.open(name);
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-  try {
-    const store = db.transaction("meta", "readonly").objectStore("meta");
-    const range = IDBKeyRange.bound(["m", kind], ["m", kind, [[]]]);
-    const [keys, values] = await Promise.all(
-      [store.getAllKeys(range), store.getAll(range)].map((r) => new Promise<unknown[]>((resolve, reject) => ((r.onsuccess = () => resolve(r.result)), (r.onerror = () => reject(r.error))))),
-    );
-    return keys.map((key, i) => ({ key: key as IDBValidKey, value: values[i] }));
-  } finally {
-    db.close();
-  }
-}
 
 describe("memory store (engine, with a clock the test controls)", () => {
   const factory = new IDBFactory();
