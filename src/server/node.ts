@@ -6,9 +6,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
  * body the handler stopped reading (too large, refused) is not drained: once the answer is out,
  * the connection is closed.
  */
-/** How long a client that is still uploading a refused body has to read the answer. */
-const CLOSE_GRACE_MS = 2_000;
-
 export function nodeListener(handler: (request: Request) => Promise<Response>): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
@@ -39,18 +36,11 @@ export function nodeListener(handler: (request: Request) => Promise<Response>): 
     }, { highWaterMark: 4 });
     const request = new Request(url, { method: req.method, headers, ...(hasBody ? { body, duplex: "half" } : {}) } as RequestInit);
     const finish = () => {
-      if (req.complete) return;
-      // Whatever the client still sends is not read: close rather than drain it. First only this
-      // side, so the client reads the answer: closing with its upload unread resets the
-      // connection, and a client still writing may see the reset before the answer. The unread
-      // bytes wait in the kernel's buffer, which stops the client's upload when full, until the
-      // connection is dropped a moment later.
-      req.socket.end();
-      setTimeout(() => req.socket.destroy(), CLOSE_GRACE_MS).unref();
+      // Whatever the client still sends is not read: close rather than drain it.
+      if (!req.complete) req.socket.destroy();
     };
     handler(request)
       .then(async (response) => {
-        if (!req.complete) res.setHeader("connection", "close");
         res.writeHead(response.status, Object.fromEntries(response.headers));
         if (response.body) for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) res.write(chunk);
         res.end(finish);

@@ -138,7 +138,18 @@ describe("sync server refusals (PostgresSaver)", () => {
       body: stream,
       duplex: "half",
     } as RequestInit);
-    await expectRefused(chunked, 413, before);
+    // The server answers 413 and closes the connection without reading the rest. A client still
+    // uploading may meet the closed connection (a reset, or a broken pipe) before it reads the
+    // answer: a refusal too. Either way nothing is written and the server read under the limit.
+    const answer = await chunked.then(
+      (r) => r,
+      (e: unknown) => e as { cause?: { code?: string } },
+    );
+    if (answer instanceof Response) await expectRefused(Promise.resolve(answer), 413, before);
+    else {
+      expect(answer.cause?.code).toMatch(/^(ECONNRESET|EPIPE)$/);
+      expect(await rows()).toBe(before);
+    }
     expect(server.bytes.in - readBefore).toBeLessThan(LIMITS.maxBodyBytes * 2);
     const bomb = gzipSync(new Uint8Array(200 * 1024 * 1024));
     expect(bomb.length).toBeLessThan(1024 * 1024);
