@@ -1,5 +1,6 @@
 import { Rpc, transferring, type RpcOptions } from "./rpc.js";
 import { handOver, largeArrays } from "./hand-over.js";
+import { CallOrder } from "./call-order.js";
 import { STORE_METHODS, type HostedKey } from "./methods.js";
 import { StoreError, toStoreError } from "./errors.js";
 import { assertOptions, type Durability } from "./options.js";
@@ -98,31 +99,20 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const call = <R>(label: string, fn: Parameters<Rpc<Host>["call"]>[1]) =>
     (closing ? Promise.reject(closedError()) : rpc.call(label, fn)) as Promise<R>;
 
-  // Settles once every call made so far has been sent; set while a large array is handed over,
-  // so that the calls after it are sent after it, in the order they were made.
-  let handing: Promise<void> | undefined;
+  // Set while a large array is handed over, so that the calls after it are sent after it.
+  const order = new CallOrder();
   const stub = <K extends HostedKey>(store: K): Store[K] => {
     const client: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
     for (const method of STORE_METHODS[store]) {
       const label = `${store}.${method}`;
       client[method] = (...args: unknown[]) => {
         const large = largeArrays(args);
-        if (large.length === 0 && !handing) return call(label, (remote) => remote.call(store, method, args));
+        if (large.length === 0 && !order.busy) return call(label, (remote) => remote.call(store, method, args));
         // Made before close(): sent even if close() is called during the hand-over (close waits).
         if (closing) return Promise.reject(closedError());
-        const before = handing;
-        let result!: Promise<unknown>;
-        const sent = (async () => {
-          await before;
-          const { args: copied, buffers } = await handOver(args, large);
-          result = rpc.call(label, (remote) => remote.call(store, method, transferring(copied, buffers)));
-        })();
-        const mine = sent.catch(() => {});
-        handing = mine;
-        void mine.then(() => {
-          if (handing === mine) handing = undefined;
-        });
-        return sent.then(() => result);
+        return order.send(handOver(args, large), ({ args: copied, buffers }) =>
+          rpc.call(label, (remote) => remote.call(store, method, transferring(copied, buffers))),
+        );
       };
     }
     return client as unknown as Store[K];
@@ -150,7 +140,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
           // Its deadline grows with the calls it waits for; a hung worker is caught by the heartbeat.
           const timeoutMs = options.timeoutMs ?? 30_000;
           // Calls still handing a large array over are sent first.
-          await handing;
+          await order.idle();
           if (!rpc.isGone) await rpc.call("close", (remote) => remote.close(), timeoutMs * (1 + rpc.pendingCount));
         } finally {
           rpc.terminate("the store was closed", closedError());

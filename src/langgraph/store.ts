@@ -1,6 +1,7 @@
 import { BaseStore, validateNamespace, type Item, type Operation, type OperationResults, type SearchItem } from "@langchain/langgraph-checkpoint";
 import { StoreError } from "../errors.js";
 import type { MemoryItem, MemoryOp, MemoryResult, MemoryStore, MemoryVector } from "../types.js";
+import { CallOrder } from "../call-order.js";
 import { textsAtPath, tokenizePath } from "./text-at-path.js";
 
 /**
@@ -83,23 +84,11 @@ export class IndexedDBStore extends BaseStore {
     // Batches reach the engine in the order they were called, whatever their embedding takes:
     // a put called after another of the same key must land after it.
     const wire = this.toWire(ops, refreshDefault);
-    // Its error reaches the caller below, once the batches before it have been sent.
-    wire.catch(() => {});
-    const before = this.sent;
-    let results!: Promise<MemoryResult[]>;
-    this.sent = before.then(() => wire).then(
-      (w) => {
-        results = this.memory.batch(w);
-        results.catch(() => {});
-      },
-      () => {},
-    );
-    await this.sent;
-    return this.fromWire(await wire, await results) as OperationResults<Op>;
+    const results = await this.order.send(wire, (w) => this.memory.batch(w));
+    return this.fromWire(await wire, results) as OperationResults<Op>;
   }
 
-  /** Settles once every batch called so far has been sent to the engine (or failed before). */
-  private sent: Promise<void> = Promise.resolve();
+  private readonly order = new CallOrder();
 
   private async toWire(ops: AnyOp[], refreshDefault: boolean): Promise<MemoryOp[]> {
     const vectors = await this.embedPuts(ops);
