@@ -6,6 +6,7 @@ import { build, preview, type PreviewServer } from "vite";
 import { openDriver, type Driver, type DriverEngine, type Session, type Tab } from "../engines/driver";
 import { freePort } from "../engines/webkit";
 import { selectedEngines } from "../engines/instances";
+import { describeTabs } from "./demo-tab-report";
 
 /**
  * The demo's flows in Firefox and WebKit (test/e2e/demo.test.ts runs them in Chromium through
@@ -41,13 +42,21 @@ const tid = (id: string) => `[data-testid="${id}"]`;
 /** What a test does in a tab of the demo, as DOM calls in the page. */
 function demo(tab: Tab) {
   const ui = {
+    tab,
+    /** What the test waits for in this tab right now and what it last saw: a failure's report says. */
+    waiting: undefined as { what: string; since: number; last?: string } | undefined,
     // Generous: the machine running these is shared, and WebKit's round trips are slow.
     async until<R>(read: () => Promise<R>, ok: (v: R) => boolean, what: string, timeoutMs = 30_000): Promise<R> {
       const deadline = Date.now() + timeoutMs;
+      const waiting: { what: string; since: number; last?: string } = (ui.waiting = { what, since: Date.now() });
       for (;;) {
         const v = await read();
-        if (ok(v)) return v;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
+        if (ok(v)) {
+          ui.waiting = undefined;
+          return v;
+        }
+        waiting.last = JSON.stringify(v);
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${waiting.last}`);
         await sleep(50);
       }
     },
@@ -125,11 +134,16 @@ for (const engine of engines) {
   describe(`the demo app in ${engine}`, () => {
     let driver: Driver;
     const sessions: Session[] = [];
+    /** The tabs the running test opened, for its failure report. */
+    const uis: Array<ReturnType<typeof demo>> = [];
     beforeAll(async () => {
       driver = await openDriver(engine);
     });
     // WebKitWebDriver runs one session at a time: each test's profile ends with the test.
-    afterEach(async () => {
+    afterEach(async (ctx) => {
+      // A test that failed or timed out says where each tab was, not only that time ran out.
+      if (ctx.task.result?.state === "fail") console.error(`${engine}, "${ctx.task.name}" failed; each tab:\n${await describeTabs(uis)}`);
+      uis.splice(0);
       for (const s of sessions.splice(0)) await s.close().catch(() => {});
     });
     afterAll(async () => {
@@ -142,6 +156,7 @@ for (const engine of engines) {
     }
     async function openDemo(session?: Session) {
       const ui = demo(await (session ?? (await fresh())).newTab());
+      uis.push(ui);
       await ui.open();
       return ui;
     }

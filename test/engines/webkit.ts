@@ -40,14 +40,25 @@ export function freePort(): Promise<number> {
 export interface WebKitDriver {
   hostname: string;
   port: number;
+  /** The last lines WebKitWebDriver and the browsers it started wrote (why a browser did not start). */
+  output(): string;
   stop(): Promise<void>;
 }
+
+/**
+ * `-noreset`: by default an X server resets when its last client leaves, and for that moment
+ * (a quarter of a second on a busy machine) it drops new connections. MiniBrowser is the only
+ * client here: a WebDriver session's browser closing and the next one opening met that moment
+ * (MiniBrowser: "cannot open display"), and WebKitWebDriver then waits for the dead browser for
+ * good, which timed tests out at random on a loaded machine (test/e2e/webkit-display.test.ts).
+ */
+export const XVFB_ARGS = ["-displayfd", "3", "-screen", "0", "1440x900x24", "-nolisten", "tcp", "-noreset"];
 
 /** An X display for MiniBrowser: DISPLAY when set, else an Xvfb of its own (`stop` ends it). */
 export async function startDisplay(): Promise<{ display: string; stop(): Promise<void> }> {
   const present = process.env.DISPLAY;
   if (present) return { display: present, stop: async () => {} };
-  const xvfb = spawn("Xvfb", ["-displayfd", "3", "-screen", "0", "1440x900x24", "-nolisten", "tcp"], { stdio: ["ignore", "ignore", "ignore", "pipe"] });
+  const xvfb = spawn("Xvfb", XVFB_ARGS, { stdio: ["ignore", "ignore", "ignore", "pipe"] });
   const display = await new Promise<string>((resolve, reject) => {
     let seen = "";
     const timer = setTimeout(() => reject(new Error("Xvfb did not report its display")), 15_000);
@@ -75,7 +86,11 @@ export async function startWebKitDriver(): Promise<WebKitDriver> {
   if (!webkitAvailable()) throw new Error(`WebKit: MiniBrowser (${MINIBROWSER}) or WebKitWebDriver is missing; apt-get install webkit2gtk-driver xvfb`);
   const { display, stop: stopDisplay } = await startDisplay();
   const port = await freePort();
-  const driver = spawn("WebKitWebDriver", [`--port=${port}`], { env: { ...process.env, DISPLAY: display }, stdio: "ignore" });
+  const driver = spawn("WebKitWebDriver", [`--port=${port}`], { env: { ...process.env, DISPLAY: display }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const keep = (chunk: Buffer) => void (output = (output + chunk.toString()).slice(-4_000));
+  driver.stdout!.on("data", keep);
+  driver.stderr!.on("data", keep);
   for (let i = 0; ; i++) {
     const up = await fetch(`http://127.0.0.1:${port}/status`).then((r) => r.ok, () => false);
     if (up) break;
@@ -85,6 +100,7 @@ export async function startWebKitDriver(): Promise<WebKitDriver> {
   return {
     hostname: "127.0.0.1",
     port,
+    output: () => output.trim(),
     async stop() {
       await stop(driver);
       await stopDisplay();
