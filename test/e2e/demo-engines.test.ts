@@ -6,7 +6,7 @@ import { build, preview, type PreviewServer } from "vite";
 import { openDriver, type Driver, type DriverEngine, type Session, type Tab } from "../engines/driver";
 import { freePort } from "../engines/webkit";
 import { selectedEngines } from "../engines/instances";
-import { describeTabs } from "./demo-tab-report";
+import { describeTabs, type WatchedTab } from "./demo-tab-report";
 
 /**
  * The demo's flows in Firefox and WebKit (test/e2e/demo.test.ts runs them in Chromium through
@@ -44,11 +44,11 @@ function demo(tab: Tab) {
   const ui = {
     tab,
     /** What the test waits for in this tab right now and what it last saw: a failure's report says. */
-    waiting: undefined as { what: string; since: number; last?: string } | undefined,
+    waiting: undefined as WatchedTab["waiting"],
     // Generous: the machine running these is shared, and WebKit's round trips are slow.
     async until<R>(read: () => Promise<R>, ok: (v: R) => boolean, what: string, timeoutMs = 30_000): Promise<R> {
       const deadline = Date.now() + timeoutMs;
-      const waiting: { what: string; since: number; last?: string } = (ui.waiting = { what, since: Date.now() });
+      const waiting: NonNullable<WatchedTab["waiting"]> = (ui.waiting = { what, since: Date.now() });
       for (;;) {
         const v = await read();
         if (ok(v)) {
