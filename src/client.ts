@@ -9,6 +9,7 @@ import type { SaverSync } from "./sync/store-types.js";
 import type { Host } from "../worker/main.js";
 import { subscribeToChanges, type ChangeListener, type SubscribeOptions } from "./changes/index.js";
 import type { StoreUsage, UsageOptions } from "./usage.js";
+import type { DataLoss } from "./data-loss.js";
 
 export interface OpenStoreOptions extends RpcOptions {
   /** Database name; one IndexedDB database per name. */
@@ -57,6 +58,12 @@ export interface Store extends Stores {
   subscribe(listener: ChangeListener, options?: SubscribeOptions): () => void;
   /** Bytes stored per thread and in total (one read of the database), and the browser's estimate. */
   usage(options?: UsageOptions): Promise<StoreUsage>;
+  /**
+   * Set when the browser threw this database's data away and said so: Chromium, finding the
+   * stored data unreadable on open, replaces it with an empty database. Undefined otherwise, and
+   * always in browsers that do not report it (Firefox, Safari).
+   */
+  readonly dataLoss: DataLoss | undefined;
 }
 
 /**
@@ -77,9 +84,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     throw new StoreError("WORKER_GONE", `openStore could not start its worker: ${toStoreError(e).message}`, { cause: e, retryable: false });
   }
   const rpc = new Rpc<Host>(worker, { ...options, workerLabel: options.worker ? undefined : "idb-checkpoint's worker (worker/main)" });
-  let changeSource: string | undefined;
+  let opened: { changeSource: string; dataLoss: DataLoss | undefined };
   try {
-    changeSource = await rpc.call(
+    opened = await rpc.call(
       "openStore",
       (remote) =>
         remote.open(
@@ -93,6 +100,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     rpc.terminate("opening failed");
     throw e;
   }
+  const { changeSource, dataLoss } = opened;
 
   let closing: Promise<void> | undefined;
   const closedError = () => new StoreError("DATABASE_CLOSED", `store "${name}" was closed; open it again to use it`, { retryable: false });
@@ -130,8 +138,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     flush() {
       return call("flush", (remote) => remote.flush());
     },
-    subscribe: (listener, subscribeOptions) => subscribeToChanges(name, listener, subscribeOptions, changeSource ?? undefined),
+    subscribe: (listener, subscribeOptions) => subscribeToChanges(name, listener, subscribeOptions, changeSource),
     usage: (usageOptions) => call("usage", (remote) => remote.usage(usageOptions)),
+    dataLoss,
     close() {
       closing ??= (async () => {
         try {

@@ -2,6 +2,7 @@ import { unwrap, wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, t
 import { StoreError, isStoreError, toStoreError } from "../src/errors.js";
 import type { Durability } from "../src/options.js";
 import { WriteLines, type Turn } from "./write-lines.js";
+import { recordLoss, reportedLoss } from "./data-loss.js";
 
 /**
  * The database: one per store name, three object stores.
@@ -86,6 +87,8 @@ export class Database {
    * the flag only changes which error a write reports and lets deletes take that transaction.
    */
   private quotaHit = false;
+  /** The data loss the browser reported to an open of this connection (worker/data-loss.ts). */
+  reportedLoss: ReturnType<typeof reportedLoss>;
 
   constructor(options: DatabaseOptions) {
     this.name = options.name;
@@ -148,6 +151,8 @@ export class Database {
       raw.addEventListener("upgradeneeded", (event) => {
         const db = wrap(raw.result) as unknown as IDBPDatabase<Schema>;
         for (let v = event.oldVersion; v < Math.min(version, MIGRATIONS.length); v++) MIGRATIONS[v](db);
+        const loss = reportedLoss(event);
+        if (loss) recordLoss(raw.transaction!, (this.reportedLoss = loss));
       });
       raw.addEventListener("blocked", () => {
         // Another connection holds an older version open and ignores versionchange.

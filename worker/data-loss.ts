@@ -1,0 +1,46 @@
+import type { DataLoss } from "../src/data-loss.js";
+import type { Database, Key } from "./db.js";
+
+/**
+ * The browser's data-loss report on open, kept. Chromium reports a loss once, in the
+ * `upgradeneeded` event of the first open after it threw the backing store away; the next open
+ * sees an ordinary database that happens to be empty. So the report is written into the new
+ * database, in the upgrade transaction that creates it (no transaction of its own, and it is
+ * there exactly when the new schema is), and read back by later opens.
+ */
+
+/** The row in `meta` that holds the last report: { kind, message, at }. */
+export const DATA_LOSS_KEY: Key = ["sys", "dataLoss"];
+
+type Stored = Omit<DataLoss, "reportedNow">;
+
+/** The loss an `upgradeneeded` event reports, if any (the fields are Chromium's; others leave them out). */
+export function reportedLoss(event: Event, now = Date.now()): Stored | undefined {
+  const { dataLoss, dataLossMessage } = event as Event & { dataLoss?: unknown; dataLossMessage?: unknown };
+  if (dataLoss !== "total") return undefined;
+  return { kind: "total", message: typeof dataLossMessage === "string" ? dataLossMessage : "", at: now };
+}
+
+/** Writes the report in the open's upgrade transaction, after the migrations made `meta`. */
+export function recordLoss(upgrade: IDBTransaction, loss: Stored): void {
+  if (!upgrade.objectStoreNames.contains("meta")) return;
+  // Not awaited: the upgrade transaction commits it with the schema, or neither is there.
+  const request = upgrade.objectStore("meta").put(loss, DATA_LOSS_KEY);
+  request.onerror = (event) => event.preventDefault();
+}
+
+/**
+ * The loss this database carries: the one reported on this open, else the record an earlier
+ * open left. A record that cannot be read says nothing, and the open goes on without it.
+ */
+export async function dataLossOf(db: Database): Promise<DataLoss | undefined> {
+  if (db.reportedLoss) return { ...db.reportedLoss, reportedNow: true };
+  const stored = await db.read(["meta"], (tx) => tx.objectStore("meta").get(DATA_LOSS_KEY), "reading the data-loss record").catch(() => undefined);
+  if (!isStored(stored)) return undefined;
+  return { kind: stored.kind, message: stored.message, at: stored.at, reportedNow: false };
+}
+
+function isStored(value: unknown): value is Stored {
+  const v = value as Partial<Stored> | undefined;
+  return v?.kind === "total" && typeof v.message === "string" && typeof v.at === "number";
+}
