@@ -1,4 +1,5 @@
 import type { DataLoss } from "../src/data-loss.js";
+import { StoreError, isStoreError } from "../src/errors.js";
 import type { Database, Key } from "./db.js";
 
 /**
@@ -43,4 +44,19 @@ export async function dataLossOf(db: Database): Promise<DataLoss | undefined> {
 function isStored(value: unknown): value is Stored {
   const v = value as Partial<Stored> | undefined;
   return v?.kind === "total" && typeof v.message === "string" && typeof v.at === "number";
+}
+
+/**
+ * An open the browser failed with UnknownError (after Database's retries) names the likely cause.
+ * Chromium fails so, visit after visit, when its files for the site are damaged in a way it does
+ * not recover from (a LevelDB MANIFEST gone; test/e2e/data-loss.test.ts), and also on a full or
+ * read-only disk. Same code and retryable flag: a passing failure may still clear.
+ */
+export function explainOpenFailure(e: unknown): unknown {
+  if (!isStoreError(e, "DATABASE_CLOSED") || (e.cause as { name?: unknown } | undefined)?.name !== "UnknownError") return e;
+  return new StoreError(
+    "DATABASE_CLOSED",
+    `${e.message}. If this happens on every visit, the browser cannot read this site's IndexedDB files (damaged on disk, or a full or read-only disk); clearing the site's data lets the store start again, empty`,
+    { cause: e.cause, retryable: e.retryable },
+  );
 }

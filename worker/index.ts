@@ -17,7 +17,7 @@ import { measureUsage, type UsageOptions, type StoreUsage } from "./usage.js";
 import { subscribeToChanges, type ChangeListener, type SubscribeOptions } from "../src/changes/index.js";
 import { createSyncStore } from "./sync-store.js";
 import type { SaverSync } from "../src/sync/store-types.js";
-import { dataLossOf } from "./data-loss.js";
+import { dataLossOf, explainOpenFailure } from "./data-loss.js";
 import type { DataLoss } from "../src/data-loss.js";
 
 export type { Stores } from "../src/types.js";
@@ -111,7 +111,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     events.close();
     announcer.close();
     db.close();
-    throw e;
+    throw explainOpenFailure(e);
   }
   const dataLoss = await dataLossOf(db);
   // The other stores are built on their first call: building one compiles and runs its code,

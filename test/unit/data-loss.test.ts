@@ -2,7 +2,8 @@ import "fake-indexeddb/auto";
 import { describe, expect, it } from "vitest";
 import { IDBFactory } from "fake-indexeddb";
 import { openEngine } from "../../worker/index";
-import { DATA_LOSS_KEY } from "../../worker/data-loss";
+import { DATA_LOSS_KEY, explainOpenFailure } from "../../worker/data-loss";
+import { StoreError, isStoreError, toStoreError } from "../../src/errors";
 import { countRowsWith, uniqueName } from "../conformance/backend";
 
 /**
@@ -122,5 +123,23 @@ describe("data loss reported by the browser", () => {
     const engine = await openEngine({ name, indexedDB: factory });
     expect(engine.dataLoss).toBeUndefined();
     await engine.close();
+  });
+});
+
+describe("an open the browser fails with UnknownError", () => {
+  it("names the likely cause (files it cannot read) and keeps the code, retryable flag and cause", () => {
+    const cause = new DOMException("Internal error opening backing store for indexedDB.open.", "UnknownError");
+    const failed = toStoreError(cause, 'opening "x"');
+    const explained = explainOpenFailure(failed) as StoreError;
+    expect(isStoreError(explained, "DATABASE_CLOSED")).toBe(true);
+    expect(explained.message).toMatch(/^opening "x": the browser's storage failed \(Internal error opening backing store.*\)\. If this happens on every visit.*clearing the site's data/);
+    expect(explained.retryable).toBe(failed.retryable);
+    expect(explained.cause).toBe(cause);
+  });
+
+  it("leaves every other open failure as it was", () => {
+    for (const e of [toStoreError(new DOMException("newer", "VersionError")), toStoreError(new DOMException("no", "SecurityError")), new Error("plain")]) {
+      expect(explainOpenFailure(e)).toBe(e);
+    }
   });
 });
