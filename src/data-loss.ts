@@ -6,9 +6,14 @@
  * never written from one the browser emptied. Firefox and WebKit report nothing of the kind.
  */
 export interface DataLoss {
-  /** "total": everything stored before the loss is gone (the only kind browsers report today). */
-  kind: "total";
-  /** The browser's reason, in its words (Chromium: "IndexedDB (database was corrupt): ..."). */
+  /**
+   * "total": the browser reported it threw everything stored away (Chromium's `dataLoss`).
+   * "partial": the browser reported nothing, but opened the database as new while rows written
+   * before were still in it: it lost its record of the database (Chromium, when a LevelDB file
+   * that points to the others is gone) and, with it, an unknown part of the data.
+   */
+  kind: "total" | "partial";
+  /** The browser's reason, in its words (Chromium: "IndexedDB (database was corrupt): ..."), or the store's for "partial". */
   message: string;
   /** When the open that the browser reported it to ran, in milliseconds since the epoch. */
   at: number;

@@ -2,7 +2,7 @@ import { unwrap, wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, t
 import { StoreError, isStoreError, toStoreError } from "../src/errors.js";
 import type { Durability } from "../src/options.js";
 import { WriteLines, type Turn } from "./write-lines.js";
-import { recordLoss, reportedLoss } from "./data-loss.js";
+import { findLeftovers, recordLoss, reportedLoss } from "./data-loss.js";
 
 /**
  * The database: one per store name, three object stores.
@@ -153,6 +153,7 @@ export class Database {
         for (let v = event.oldVersion; v < Math.min(version, MIGRATIONS.length); v++) MIGRATIONS[v](db);
         const loss = reportedLoss(event);
         if (loss) recordLoss(raw.transaction!, (this.reportedLoss = loss));
+        else if (event.oldVersion === 0) findLeftovers(raw.transaction!, (found) => (this.reportedLoss = found));
       });
       raw.addEventListener("blocked", () => {
         // Another connection holds an older version open and ignores versionchange.

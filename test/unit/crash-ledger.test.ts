@@ -19,30 +19,34 @@ function ledgerWithAcks() {
 describe("crash ledger", () => {
   it("says a database that came back empty was wiped, with the data loss the browser reported and its message", () => {
     const ledger = ledgerWithAcks();
-    ledger.check({ ...nothing, dataLoss: { message: "IndexedDB (database was corrupt): checksum mismatch", reportedNow: true } }, 1);
-    expect(ledger.problems).toEqual([expect.stringMatching(/^launch 1: lost 4 .*whole database empty; the browser reported data loss: "IndexedDB \(database was corrupt\): checksum mismatch"$/)]);
-    expect(ledger.figures(2).dataLossReported).toBe('launch1:"IndexedDB (database was corrupt): checksum mismatch"');
+    ledger.check({ ...nothing, dataLoss: { kind: "total", message: "IndexedDB (database was corrupt): checksum mismatch", reportedNow: true } }, 1);
+    expect(ledger.problems).toEqual([expect.stringMatching(/^launch 1: lost 4 .*, whole database empty; store.dataLoss total: "IndexedDB \(database was corrupt\): checksum mismatch"$/)]);
+    expect(ledger.figures(2).dataLossReported).toBe('launch1:total:"IndexedDB (database was corrupt): checksum mismatch"');
   });
 
   it("says so when a database came back empty and the browser reported no data loss", () => {
     const ledger = ledgerWithAcks();
     ledger.check(nothing, 1);
-    expect(ledger.problems).toEqual([expect.stringMatching(/whole database empty; the browser reported no data loss$/)]);
+    expect(ledger.problems).toEqual([expect.stringMatching(/, whole database empty; no data loss reported$/)]);
     expect(ledger.figures(2).dataLossReported).toBe("none");
   });
 
   it("tells a loss kept from an earlier open from one reported now, and prints only the reported ones", () => {
     const ledger = ledgerWithAcks();
-    ledger.check({ ...nothing, dataLoss: { message: "m", reportedNow: false } }, 1);
-    expect(ledger.problems).toEqual([expect.stringMatching(/the browser reported data loss at an earlier open: "m"$/)]);
+    ledger.check({ ...nothing, dataLoss: { kind: "total", message: "m", reportedNow: false } }, 1);
+    expect(ledger.problems).toEqual([expect.stringMatching(/store.dataLoss total \(from an earlier open\): "m"$/)]);
     expect(ledger.figures(2).dataLossReported).toBe("none");
   });
 
-  it("does not call a tail lost to a crash a wipe", () => {
+  it("does not call a tail lost to a crash a wipe, and names a partial loss the store found", () => {
     const ledger = ledgerWithAcks();
     ledger.ack("cp", "c2");
     ledger.check({ ...nothing, checkpoints: ["c1"], eventSeqs: [1], saverComplete: ["s1"], turnsComplete: [7] }, 1);
-    expect(ledger.problems).toHaveLength(1);
-    expect(ledger.problems[0]).not.toMatch(/whole database/);
+    ledger.check({ ...nothing, checkpoints: ["c1"], eventSeqs: [1], saverComplete: ["s1"], turnsComplete: [7], dataLoss: { kind: "partial", message: "p", reportedNow: true } }, 2);
+    expect(ledger.problems).toHaveLength(2);
+    expect(ledger.problems[0]).toMatch(/gaps 0.*damaged checkpoints 0; no data loss reported$/);
+    expect(ledger.problems[1]).toMatch(/damaged checkpoints 0; store.dataLoss partial: "p"$/);
+    expect(ledger.problems.join()).not.toMatch(/whole database/);
+    expect(ledger.figures(3).dataLossReported).toBe('launch2:partial:"p"');
   });
 });

@@ -2,7 +2,7 @@ import "fake-indexeddb/auto";
 import { describe, expect, it } from "vitest";
 import { IDBFactory } from "fake-indexeddb";
 import { openEngine } from "../../worker/index";
-import { DATA_LOSS_KEY, explainOpenFailure } from "../../worker/data-loss";
+import { DATA_LOSS_KEY, explainOpenFailure, findLeftovers } from "../../worker/data-loss";
 import { StoreError, isStoreError, toStoreError } from "../../src/errors";
 import { countRowsWith, uniqueName } from "../conformance/backend";
 
@@ -141,5 +141,30 @@ describe("an open the browser fails with UnknownError", () => {
     for (const e of [toStoreError(new DOMException("newer", "VersionError")), toStoreError(new DOMException("no", "SecurityError")), new Error("plain")]) {
       expect(explainOpenFailure(e)).toBe(e);
     }
+  });
+});
+
+describe("a database opened as new that still holds rows", () => {
+  it("is found in the upgrade transaction and recorded as dataLoss 'partial'", async () => {
+    const indexedDB = new IDBFactory();
+    const found: unknown[] = [];
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open(uniqueName("dl-left"), 1);
+      req.onupgradeneeded = () => {
+        // Stands in for Chromium showing rows of before in the stores an upgrade just made.
+        for (const s of ["blobs", "meta", "events"]) req.result.createObjectStore(s);
+        req.transaction!.objectStore("events").put("left over", ["e", "t", 1]);
+        findLeftovers(req.transaction!, (loss) => found.push(loss));
+      };
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    expect(found).toEqual([{ kind: "partial", message: expect.stringMatching(/opened this database as new, yet rows stored before/), at: expect.any(Number) }]);
+    const kept = await new Promise((resolve) => {
+      const get = db.transaction("meta").objectStore("meta").get(DATA_LOSS_KEY);
+      get.onsuccess = () => resolve(get.result);
+    });
+    expect(kept).toEqual(found[0]);
+    db.close();
   });
 });
