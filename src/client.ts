@@ -84,7 +84,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     throw new StoreError("WORKER_GONE", `openStore could not start its worker: ${toStoreError(e).message}`, { cause: e, retryable: false });
   }
   const rpc = new Rpc<Host>(worker, { ...options, workerLabel: options.worker ? undefined : "idb-checkpoint's worker (worker/main)" });
-  let opened: { changeSource: string; dataLoss: DataLoss | undefined };
+  let opened: { changeSource: string; dataLoss: DataLoss | undefined } | string | undefined;
   try {
     opened = await rpc.call(
       "openStore",
@@ -100,7 +100,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     rpc.terminate("opening failed");
     throw e;
   }
-  const { changeSource, dataLoss } = opened;
+  // A worker script of an earlier version (a cache serving it beside a newer page) answers the
+  // change source alone.
+  const { changeSource, dataLoss } = opened && typeof opened === "object" ? opened : { changeSource: opened ?? undefined, dataLoss: undefined };
 
   let closing: Promise<void> | undefined;
   const closedError = () => new StoreError("DATABASE_CLOSED", `store "${name}" was closed; open it again to use it`, { retryable: false });
@@ -138,7 +140,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     flush() {
       return call("flush", (remote) => remote.flush());
     },
-    subscribe: (listener, subscribeOptions) => subscribeToChanges(name, listener, subscribeOptions, changeSource),
+    subscribe: (listener, subscribeOptions) => subscribeToChanges(name, listener, subscribeOptions, changeSource ?? undefined),
     usage: (usageOptions) => call("usage", (remote) => remote.usage(usageOptions)),
     dataLoss,
     close() {
