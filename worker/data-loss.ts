@@ -1,6 +1,7 @@
 import type { DataLoss } from "../src/data-loss.js";
 import { StoreError, isStoreError } from "../src/errors.js";
-import type { Database, Key } from "./db.js";
+import type { Database } from "./db.js";
+import type { Key } from "./schema.js";
 
 /**
  * The browser's data-loss report on open, kept. Chromium reports a loss once, in the
@@ -13,17 +14,30 @@ import type { Database, Key } from "./db.js";
 /** The row in `meta` that holds the last loss: { kind, message, at }. */
 export const DATA_LOSS_KEY: Key = ["sys", "dataLoss"];
 
-type Stored = Omit<DataLoss, "reportedNow">;
+/** A loss as the database keeps it. */
+export type Loss = Omit<DataLoss, "reportedNow">;
+
+/**
+ * Run in an open's `upgradeneeded`, after the migrations: keeps the loss the browser reports, or
+ * looks for rows of before in a database opened as new; `found` runs before the open succeeds.
+ */
+export function noteLoss(event: IDBVersionChangeEvent, upgrade: IDBTransaction, found: (loss: Loss) => void): void {
+  const loss = reportedLoss(event);
+  if (loss) {
+    recordLoss(upgrade, loss);
+    found(loss);
+  } else if (event.oldVersion === 0) findLeftovers(upgrade, found);
+}
 
 /** The loss an `upgradeneeded` event reports, if any (the fields are Chromium's; others leave them out). */
-export function reportedLoss(event: Event, now = Date.now()): Stored | undefined {
+export function reportedLoss(event: Event, now = Date.now()): Loss | undefined {
   const { dataLoss, dataLossMessage } = event as Event & { dataLoss?: unknown; dataLossMessage?: unknown };
   if (dataLoss !== "total") return undefined;
   return { kind: "total", message: typeof dataLossMessage === "string" ? dataLossMessage : "", at: now };
 }
 
 /** Writes the report in the open's upgrade transaction, after the migrations made `meta`. */
-export function recordLoss(upgrade: IDBTransaction, loss: Stored): void {
+export function recordLoss(upgrade: IDBTransaction, loss: Loss): void {
   if (!upgrade.objectStoreNames.contains("meta")) return;
   // Not awaited: the upgrade transaction commits it with the schema, or neither is there.
   const request = upgrade.objectStore("meta").put(loss, DATA_LOSS_KEY);
@@ -37,7 +51,7 @@ export function recordLoss(upgrade: IDBTransaction, loss: Stored): void {
  * with LevelDB's CURRENT file deleted: test/e2e/data-loss.test.ts). One key cursor per store, in
  * the upgrade transaction, and only on a first open; `found` runs before the open succeeds.
  */
-export function findLeftovers(upgrade: IDBTransaction, found: (loss: Stored) => void): void {
+export function findLeftovers(upgrade: IDBTransaction, found: (loss: Loss) => void): void {
   let seen = false;
   for (const name of ["meta", "blobs", "events"]) {
     if (!upgrade.objectStoreNames.contains(name)) continue;
@@ -45,7 +59,7 @@ export function findLeftovers(upgrade: IDBTransaction, found: (loss: Stored) => 
     request.onsuccess = () => {
       if (!request.result || seen) return;
       seen = true;
-      const loss: Stored = {
+      const loss: Loss = {
         kind: "partial",
         message: "the browser opened this database as new, yet rows stored before are in it: it lost its record of the database and an unknown part of the data, and reported nothing",
         at: Date.now(),
@@ -62,14 +76,14 @@ export function findLeftovers(upgrade: IDBTransaction, found: (loss: Stored) => 
  * open left. A record that cannot be read says nothing, and the open goes on without it.
  */
 export async function dataLossOf(db: Database): Promise<DataLoss | undefined> {
-  if (db.reportedLoss) return { ...db.reportedLoss, reportedNow: true };
+  if (db.foundLoss) return { ...db.foundLoss, reportedNow: true };
   const stored = await db.read(["meta"], (tx) => tx.objectStore("meta").get(DATA_LOSS_KEY), "reading the data-loss record").catch(() => undefined);
   if (!isStored(stored)) return undefined;
   return { kind: stored.kind, message: stored.message, at: stored.at, reportedNow: false };
 }
 
-function isStored(value: unknown): value is Stored {
-  const v = value as Partial<Stored> | undefined;
+function isStored(value: unknown): value is Loss {
+  const v = value as Partial<Loss> | undefined;
   return (v?.kind === "total" || v?.kind === "partial") && typeof v.message === "string" && typeof v.at === "number";
 }
 
