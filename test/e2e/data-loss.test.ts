@@ -19,6 +19,8 @@ import type { Outcome } from "../reliability/page";
  *   CURRENT deleted                           -> no report: the database opens as new (version 0), and rows
  *                                                of before show through in its new object stores; the store
  *                                                sees them and says dataLoss "partial"
+ * Chromium reports a recovery to the first open after it only: a second store of the origin opens
+ * empty, and neither Chromium nor the store can say why.
  */
 
 let server: Awaited<ReturnType<typeof startServer>>;
@@ -209,5 +211,22 @@ describe("data loss reported by Chromium", () => {
     expect(after.listed).toBeLessThan(MANY);
     // What is left reads as it was written or fails with a typed error; nothing raw escapes.
     expect(Object.keys(after.codes).filter((code) => code !== "ok" && !/^[A-Z_]+$/.test(code))).toEqual([]);
+  }, 180_000);
+
+  it("tells only the first store opened after Chromium's recovery: a second store of the origin opens empty with no report", async (ctx) => {
+    const why = whyNot("chromium");
+    if (why) return skipWith(why, ctx);
+    const profile = freshProfile();
+    await visit(profile, { name: "first", save: SAVED });
+    await visit(profile, { name: "second", save: SAVED });
+    corruptions.overwriteCurrent(leveldbDir(profile));
+    const first = await visit(profile, { name: "first", save: 0 });
+    const second = await visit(profile, { name: "second", save: 0 });
+    printFigures("two stores, one recovery", { first: first.dataLoss?.kind ?? "none", firstCheckpoints: Number(first.before?.value), second: second.dataLoss?.kind ?? "none", secondCheckpoints: Number(second.before?.value) });
+    expect(first.dataLoss).toMatchObject({ kind: "total", reportedNow: true });
+    expect(first.before).toEqual({ ok: true, value: 0 });
+    // Emptied by the same recovery; Chromium reports it to one open only, and nothing is left to find.
+    expect(second.before).toEqual({ ok: true, value: 0 });
+    expect(second.dataLoss).toBeUndefined();
   }, 180_000);
 });
