@@ -59,9 +59,10 @@ export interface Store extends Stores {
   /** Bytes stored per thread and in total (one read of the database), and the browser's estimate. */
   usage(options?: UsageOptions): Promise<StoreUsage>;
   /**
-   * Set when the browser threw this database's data away and said so: Chromium, finding the
-   * stored data unreadable on open, replaces it with an empty database. Undefined otherwise, and
-   * always in browsers that do not report it (Firefox, Safari).
+   * Set when the browser lost this database's data: "total" when it said so (Chromium, finding
+   * the stored data unreadable on open, replaces it with an empty database), "partial" when it
+   * opened the database as new with rows of before still in it. Undefined otherwise; Firefox and
+   * Safari report no loss.
    */
   readonly dataLoss: DataLoss | undefined;
 }

@@ -1,9 +1,9 @@
 /**
- * What the browser said when it threw a store's data away. Chromium, finding an IndexedDB
- * backing store it cannot read on open (a crash mid-write, a bad disk), deletes the origin's
- * databases and creates the opened one empty; the open's `upgradeneeded` event then carries
- * `dataLoss: "total"` and a message. Without this an app cannot tell an empty store that was
- * never written from one the browser emptied. Firefox and WebKit report nothing of the kind.
+ * Stored data the browser lost under a store. Chromium, finding an IndexedDB backing store it
+ * cannot read on open (a crash mid-write, a bad disk), deletes the origin's databases and creates
+ * the opened one empty; the open's `upgradeneeded` event then carries `dataLoss: "total"` and a
+ * message. Without this an app cannot tell an empty store that was never written from one the
+ * browser emptied. Firefox and WebKit report nothing of the kind.
  */
 export interface DataLoss {
   /**
@@ -15,7 +15,7 @@ export interface DataLoss {
   kind: "total" | "partial";
   /** The browser's reason, in its words (Chromium: "IndexedDB (database was corrupt): ..."), or the store's for "partial". */
   message: string;
-  /** When the open that the browser reported it to ran, in milliseconds since the epoch. */
+  /** When the open that found it ran, in milliseconds since the epoch. */
   at: number;
   /**
    * True on that open (the browser reports a loss once, to the first open after it); false on

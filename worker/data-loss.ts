@@ -4,11 +4,12 @@ import type { Database } from "./db.js";
 import type { Key } from "./schema.js";
 
 /**
- * The browser's data-loss report on open, kept. Chromium reports a loss once, in the
+ * Data lost under a store, found on open and kept. Chromium reports a loss once, in the
  * `upgradeneeded` event of the first open after it threw the backing store away; the next open
  * sees an ordinary database that happens to be empty. So the report is written into the new
  * database, in the upgrade transaction that creates it (no transaction of its own, and it is
- * there exactly when the new schema is), and read back by later opens.
+ * there exactly when the new schema is), and read back by later opens. A loss the browser does
+ * not report but leaves traces of (rows in a database it opens as new) is kept the same way.
  */
 
 /** The row in `meta` that holds the last loss: { kind, message, at }. */
@@ -78,11 +79,11 @@ export function findLeftovers(upgrade: IDBTransaction, found: (loss: Loss) => vo
 export async function dataLossOf(db: Database): Promise<DataLoss | undefined> {
   if (db.foundLoss) return { ...db.foundLoss, reportedNow: true };
   const stored = await db.read(["meta"], (tx) => tx.objectStore("meta").get(DATA_LOSS_KEY), "reading the data-loss record").catch(() => undefined);
-  if (!isStored(stored)) return undefined;
+  if (!isLoss(stored)) return undefined;
   return { kind: stored.kind, message: stored.message, at: stored.at, reportedNow: false };
 }
 
-function isStored(value: unknown): value is Loss {
+function isLoss(value: unknown): value is Loss {
   const v = value as Partial<Loss> | undefined;
   return (v?.kind === "total" || v?.kind === "partial") && typeof v.message === "string" && typeof v.at === "number";
 }

@@ -65,7 +65,7 @@ export interface Engine extends Stores {
   subscribe(listener: ChangeListener, options?: SubscribeOptions): () => void;
   /** Bytes stored per thread and in total, and the browser's estimate where it has one. */
   usage(options?: UsageOptions): Promise<StoreUsage>;
-  /** Set when the browser threw this database's data away and said so (see DataLoss). */
+  /** Set when the browser lost this database's data (see DataLoss and the page's Store.dataLoss). */
   readonly dataLoss: DataLoss | undefined;
 }
 
