@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { openStore } from "../../src/index";
+import { openStore, changeChannelName, type StoreChange } from "../../src/index";
 import { openEngine } from "../../worker/index";
 import { uniqueName } from "../conformance/backend";
 import { printFigures } from "../reliability/figures";
@@ -46,5 +46,36 @@ describe("store.dataLoss when nothing was lost", () => {
     expect(engine.dataLoss).toBeUndefined();
     expect(await engine.threads.count("t")).toBe(1);
     await engine.close();
+  });
+
+  it("is undefined with a worker of an earlier version, which answers open with its change source alone, and that source still marks its changes local", async () => {
+    const name = uniqueName("dl-earlier");
+    // Speaks just enough of Comlink's protocol to answer open as earlier worker scripts did, and
+    // announces one change under that source when asked to save.
+    const source = `
+      const channel = new BroadcastChannel(${JSON.stringify(changeChannelName(name))});
+      onmessage = (e) => {
+        const { id, path } = e.data;
+        const name = path && path[0];
+        if (name === "open") postMessage({ id, type: "RAW", value: "earlier-source" });
+        else if (name === "call") {
+          channel.postMessage({ kind: "idb-checkpoint:change", source: "earlier-source", change: { store: "threads", method: "save", threadId: "t", at: Date.now() } });
+          postMessage({ id, type: "RAW", value: "cp-1" });
+        } else postMessage({ id, type: "RAW", value: undefined });
+      };`;
+    const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+    const store = await openStore({ name, worker: new Worker(url, { type: "module" }) });
+    try {
+      expect(store.dataLoss).toBeUndefined();
+      const seen: StoreChange[] = [];
+      const stop = store.subscribe((c) => seen.push(c));
+      await store.threads.save("t", {}, new Uint8Array([1]));
+      for (let i = 0; i < 100 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      stop();
+      expect(seen).toMatchObject([{ store: "threads", threadId: "t", local: true }]);
+    } finally {
+      await store.close();
+      URL.revokeObjectURL(url);
+    }
   });
 });
