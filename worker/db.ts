@@ -3,6 +3,7 @@ import { StoreError, isStoreError, toStoreError } from "../src/errors.js";
 import type { Durability } from "../src/options.js";
 import { WriteLines, type Turn } from "./write-lines.js";
 import { MIGRATIONS, SCHEMA_VERSION, type Key, type Schema, type StoreName, type Tx } from "./schema.js";
+import { noteLoss, type Loss } from "./data-loss.js";
 
 /** The schema, its row helpers and its types live in schema.ts; the stores import them from here. */
 export * from "./schema.js";
@@ -42,6 +43,8 @@ export class Database {
    * the flag only changes which error a write reports and lets deletes take that transaction.
    */
   private quotaHit = false;
+  /** Data lost under this database, found by an open of it (worker/data-loss.ts). */
+  foundLoss: Loss | undefined;
 
   constructor(options: DatabaseOptions) {
     this.name = options.name;
@@ -104,6 +107,7 @@ export class Database {
       raw.addEventListener("upgradeneeded", (event) => {
         const db = wrap(raw.result) as unknown as IDBPDatabase<Schema>;
         for (let v = event.oldVersion; v < Math.min(version, MIGRATIONS.length); v++) MIGRATIONS[v](db);
+        noteLoss(event, raw.transaction!, (loss) => (this.foundLoss = loss));
       });
       raw.addEventListener("blocked", () => {
         // Another connection holds an older version open and ignores versionchange.
