@@ -9,6 +9,7 @@ import type { SaverSync } from "./sync/store-types.js";
 import type { Host } from "../worker/main.js";
 import { subscribeToChanges, type ChangeListener, type SubscribeOptions } from "./changes/index.js";
 import type { StoreUsage, UsageOptions } from "./usage.js";
+import type { DataLoss } from "./data-loss.js";
 
 export interface OpenStoreOptions extends RpcOptions {
   /** Database name; one IndexedDB database per name. */
@@ -57,6 +58,13 @@ export interface Store extends Stores {
   subscribe(listener: ChangeListener, options?: SubscribeOptions): () => void;
   /** Bytes stored per thread and in total (one read of the database), and the browser's estimate. */
   usage(options?: UsageOptions): Promise<StoreUsage>;
+  /**
+   * Set when the browser lost this database's data: "total" when it said so (Chromium, finding
+   * the stored data unreadable on open, replaces it with an empty database), "partial" when it
+   * opened the database as new with rows of before still in it. Undefined otherwise; Firefox and
+   * Safari report no loss.
+   */
+  readonly dataLoss: DataLoss | undefined;
 }
 
 /**
@@ -77,9 +85,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     throw new StoreError("WORKER_GONE", `openStore could not start its worker: ${toStoreError(e).message}`, { cause: e, retryable: false });
   }
   const rpc = new Rpc<Host>(worker, { ...options, workerLabel: options.worker ? undefined : "idb-checkpoint's worker (worker/main)" });
-  let changeSource: string | undefined;
+  let opened: { changeSource: string; dataLoss: DataLoss | undefined } | string | undefined;
   try {
-    changeSource = await rpc.call(
+    opened = await rpc.call(
       "openStore",
       (remote) =>
         remote.open(
@@ -93,6 +101,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     rpc.terminate("opening failed");
     throw e;
   }
+  // A worker script of an earlier version (a cache serving it beside a newer page) answers the
+  // change source alone.
+  const { changeSource, dataLoss } = opened && typeof opened === "object" ? opened : { changeSource: opened ?? undefined, dataLoss: undefined };
 
   let closing: Promise<void> | undefined;
   const closedError = () => new StoreError("DATABASE_CLOSED", `store "${name}" was closed; open it again to use it`, { retryable: false });
@@ -132,6 +143,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     },
     subscribe: (listener, subscribeOptions) => subscribeToChanges(name, listener, subscribeOptions, changeSource ?? undefined),
     usage: (usageOptions) => call("usage", (remote) => remote.usage(usageOptions)),
+    dataLoss,
     close() {
       closing ??= (async () => {
         try {

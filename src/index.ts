@@ -8,3 +8,4 @@ export { withThreadLock, isThreadBusy, threadLockName, threadLocksSpanTabs, type
 export { requestPersistence, type Persistence, type PersistenceState, type RequestPersistenceOptions } from "./request-persistence.js";
 export { subscribeToChanges, changeChannelName, type StoreChange, type ChangedStore, type ChangeListener, type SubscribeOptions } from "./changes/index.js";
 export type { StoreUsage, ThreadUsage, UsageTotal, UsageOptions } from "./usage.js";
+export type { DataLoss } from "./data-loss.js";

@@ -1,42 +1,15 @@
-import { unwrap, wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from "idb";
+import { wrap, type IDBPDatabase } from "idb";
 import { StoreError, isStoreError, toStoreError } from "../src/errors.js";
 import type { Durability } from "../src/options.js";
 import { WriteLines, type Turn } from "./write-lines.js";
+import { MIGRATIONS, SCHEMA_VERSION, type Key, type Schema, type StoreName, type Tx } from "./schema.js";
+import { noteLoss, type Loss } from "./data-loss.js";
 
-/**
- * The database: one per store name, three object stores.
- *   blobs  - payload bytes, owned by worker/payload/ alone
- *   meta   - every header and index row; keys are arrays whose first element names the contract
- *            and row kind (see each store file), so one range scan reads one thread, run or trace
- *   events - event rows of seed 004 turns and seed 002 runs, keyed the same way
- */
-export type Key = IDBValidKey[];
-
-export interface Schema extends DBSchema {
-  blobs: { key: string; value: unknown };
-  meta: { key: Key; value: any };
-  events: { key: Key; value: any };
-}
-
-export type StoreName = StoreNames<Schema>;
-export type Tx<Mode extends IDBTransactionMode = IDBTransactionMode> = IDBPTransaction<Schema, StoreName[], Mode>;
-export type ReadTx = Tx<"readonly"> | Tx<"readwrite">;
-export type WriteTx = Tx<"readwrite">;
-
-export const SCHEMA_VERSION = 1;
+/** The schema, its row helpers and its types live in schema.ts; the stores import them from here. */
+export * from "./schema.js";
 
 /** How often opening is tried before its error reaches the caller. */
 const OPEN_ATTEMPTS = 3;
-
-/** Each step upgrades from the version before it; never edit a step that has shipped. */
-const MIGRATIONS: Array<(db: IDBPDatabase<Schema>) => void> = [
-  // 0 -> 1
-  (db) => {
-    db.createObjectStore("blobs");
-    db.createObjectStore("meta");
-    db.createObjectStore("events");
-  },
-];
 
 export interface DatabaseOptions {
   name: string;
@@ -54,22 +27,6 @@ export interface DatabaseOptions {
 /** The row a flush barrier writes and removes: a transaction that writes nothing may not reach the disk. */
 const FLUSH_KEY: Key = ["sys", "flush"];
 
-/** Upper bound for a prefix range: arrays sort after every other key type. */
-export const MAX_KEY: IDBValidKey = [[]];
-
-/**
- * A write request nobody needs to wait for: the transaction commits only after every request,
- * and a failed one aborts it, which `Database.write` reports. Waiting would hold back the
- * requests that come after it by a round trip.
- */
-export function settled(request: Promise<unknown>): void {
-  request.catch(() => {});
-}
-
-export function prefixRange(prefix: Key): IDBKeyRange {
-  return IDBKeyRange.bound(prefix, [...prefix, MAX_KEY]);
-}
-
 /**
  * A connection that reopens itself: when the browser closes it (another tab upgrades, the user
  * clears site data) the calls in flight reject with DATABASE_CLOSED and the next call reopens.
@@ -86,6 +43,8 @@ export class Database {
    * the flag only changes which error a write reports and lets deletes take that transaction.
    */
   private quotaHit = false;
+  /** Data lost under this database, found by an open of it (worker/data-loss.ts). */
+  foundLoss: Loss | undefined;
 
   constructor(options: DatabaseOptions) {
     this.name = options.name;
@@ -148,6 +107,7 @@ export class Database {
       raw.addEventListener("upgradeneeded", (event) => {
         const db = wrap(raw.result) as unknown as IDBPDatabase<Schema>;
         for (let v = event.oldVersion; v < Math.min(version, MIGRATIONS.length); v++) MIGRATIONS[v](db);
+        noteLoss(event, raw.transaction!, (loss) => (this.foundLoss = loss));
       });
       raw.addEventListener("blocked", () => {
         // Another connection holds an older version open and ignores versionchange.
@@ -344,24 +304,4 @@ export class Database {
     this.opening = undefined;
     opening?.then((db) => db.close()).catch(() => {});
   }
-}
-
-/**
- * Adds `value` under `key` unless a row is there: true when added, false when the key was taken.
- * One request where a read and then a write are two (each request is a round trip to the
- * browser's database process). The refused add's error is stopped at the request, so the
- * transaction goes on; any other error fails the transaction as a failed write does.
- */
-export function addIfAbsent(tx: WriteTx, store: "meta" | "blobs", value: unknown, key: Key): Promise<boolean> {
-  const raw = unwrap(tx.objectStore(store)) as IDBObjectStore;
-  return new Promise((resolve, reject) => {
-    const request = raw.add(value, key);
-    request.onsuccess = () => resolve(true);
-    request.onerror = (event) => {
-      if (request.error?.name !== "ConstraintError") return reject(request.error);
-      event.preventDefault();
-      event.stopPropagation();
-      resolve(false);
-    };
-  });
 }

@@ -17,11 +17,14 @@ import { measureUsage, type UsageOptions, type StoreUsage } from "./usage.js";
 import { subscribeToChanges, type ChangeListener, type SubscribeOptions } from "../src/changes/index.js";
 import { createSyncStore } from "./sync-store.js";
 import type { SaverSync } from "../src/sync/store-types.js";
+import { dataLossOf, explainOpenFailure } from "./data-loss.js";
+import type { DataLoss } from "../src/data-loss.js";
 
 export type { Stores } from "../src/types.js";
 export * from "../src/types.js";
 export { StoreError, isStoreError, ERROR_CODES, type ErrorCode } from "../src/errors.js";
 export type { Durability } from "../src/options.js";
+export type { DataLoss } from "../src/data-loss.js";
 
 export interface EngineOptions {
   /** Database name; one IndexedDB database per name. */
@@ -62,6 +65,8 @@ export interface Engine extends Stores {
   subscribe(listener: ChangeListener, options?: SubscribeOptions): () => void;
   /** Bytes stored per thread and in total, and the browser's estimate where it has one. */
   usage(options?: UsageOptions): Promise<StoreUsage>;
+  /** Set when the browser lost this database's data (see DataLoss and the page's Store.dataLoss). */
+  readonly dataLoss: DataLoss | undefined;
 }
 
 /** What the worker answers for, by key: the five stores and the saver's sync support. */
@@ -106,8 +111,9 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     events.close();
     announcer.close();
     db.close();
-    throw e;
+    throw explainOpenFailure(e);
   }
+  const dataLoss = await dataLossOf(db);
   // The other stores are built on their first call: building one compiles and runs its code,
   // which a later visit's openStore would otherwise wait for, and an app uses one or two of them.
   const lazily = <T>(create: () => T) => {
@@ -165,6 +171,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
       });
     },
     changeSource: announcer.source,
+    dataLoss,
     subscribe: (listener, subscribeOptions) => subscribeToChanges(options.name, listener, subscribeOptions, announcer.source),
     usage: (usageOptions) => track(() => measureUsage(ctx, usageOptions)),
     close() {

@@ -5,6 +5,7 @@ import { StoreError } from "../src/errors.js";
 import { openEngine, type Engine, type EngineOptions } from "./index.js";
 import type { StoreUsage, UsageOptions } from "../src/usage.js";
 import { HAND_OVER_BYTES } from "../src/hand-over.js";
+import type { DataLoss } from "../src/data-loss.js";
 
 /**
  * The worker's entry: the engine behind Comlink, and nothing else. The page talks to it through
@@ -19,11 +20,14 @@ let closed = false;
 let engine: Engine | undefined;
 
 const host = {
-  /** Resolves with the engine's id in change notices, so the page can tell its own changes. */
-  async open(options: HostOpenOptions, onClose?: (reason: "versionchange" | "closed") => void): Promise<string> {
+  /**
+   * Resolves with the engine's id in change notices, so the page can tell its own changes, and
+   * the data loss the browser reported, if any.
+   */
+  async open(options: HostOpenOptions, onClose?: (reason: "versionchange" | "closed") => void): Promise<{ changeSource: string; dataLoss: DataLoss | undefined }> {
     if (engine || closed) throw new StoreError("CONFLICT", "this worker already has a store open", { retryable: false });
     engine = await openEngine({ ...options, onClose: (reason) => void onClose?.(reason) });
-    return engine.changeSource;
+    return { changeSource: engine.changeSource, dataLoss: engine.dataLoss };
   },
 
   async call(store: string, method: string, args: unknown[]): Promise<unknown> {

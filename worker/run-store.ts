@@ -82,14 +82,14 @@ export function createRunStore(ctx: EngineContext): RunStore {
   }
 
   async function listRange(tx: ReadTx, runId: string, prefix: IDBValidKey[]): Promise<Array<[CheckpointMeta, number]>> {
-    const out: Array<[CheckpointMeta, number]> = [];
-    let cursor = await tx.objectStore("meta").openCursor(prefixRange(prefix));
-    while (cursor) {
-      const row = cursor.value as CheckpointRow;
-      out.push([toMeta(runId, cursor.key[3] as string, cursor.key[4] as number, row), row.order]);
-      cursor = await cursor.continue();
-    }
-    return out;
+    // Two requests for the whole range; a cursor was one per checkpoint.
+    const meta = tx.objectStore("meta");
+    const range = prefixRange(prefix);
+    const [keys, rows] = await Promise.all([meta.getAllKeys(range), meta.getAll(range) as Promise<CheckpointRow[]>]);
+    return rows.map((row, i) => {
+      const key = keys[i] as IDBValidKey[];
+      return [toMeta(runId, key[3] as string, key[4] as number, row), row.order];
+    });
   }
 
   async function dropRun(tx: WriteTx, runId: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 import type { EngineContext } from "./context.js";
-import { MAX_KEY, prefixRange, type ReadTx, type WriteTx } from "./db.js";
+import { MAX_KEY, prefixRange, type Key, type ReadTx, type WriteTx } from "./db.js";
 import type { PayloadRef } from "./payload/index.js";
 import type { Turn } from "./write-lines.js";
 import { StoreError, isStoreError } from "../src/errors.js";
@@ -140,13 +140,11 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
       return db.read(
         ["meta"],
         async (tx) => {
-          const out: ThreadCheckpointMeta[] = [];
-          let cursor = await tx.objectStore("meta").openCursor(prefixRange([T, "cp", threadId]));
-          while (cursor) {
-            out.push(toMeta(threadId, cursor.key[3] as string, cursor.value as CheckpointRow));
-            cursor = await cursor.continue();
-          }
-          return out;
+          // Two requests for the whole thread; a cursor was one per checkpoint.
+          const meta = tx.objectStore("meta");
+          const range = prefixRange([T, "cp", threadId]);
+          const [keys, rows] = await Promise.all([meta.getAllKeys(range), meta.getAll(range)]);
+          return rows.map((row, i) => toMeta(threadId, (keys[i] as Key)[3] as string, row as CheckpointRow));
         },
         "listing checkpoints",
       );

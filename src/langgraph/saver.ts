@@ -1,8 +1,6 @@
 import {
   BaseCheckpointSaver,
   TASKS,
-  WRITES_IDX_MAP,
-  copyCheckpoint,
   getCheckpointId,
   maxChannelVersion,
   type ChannelVersions,
@@ -16,8 +14,9 @@ import {
   type SerializerProtocol,
 } from "@langchain/langgraph-checkpoint";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import type { CheckpointSaver, SaverBlob, SaverPutRequest, SaverPutWritesRequest, SaverWriteOp, SerializedValue, StoredSaverTuple, StoredWrite } from "../types.js";
+import type { CheckpointSaver, SaverWriteOp, SerializedValue, StoredSaverTuple, StoredWrite } from "../types.js";
 import { WriteQueue } from "./write-queue.js";
+import { putRequest, putWritesRequest } from "./saver-requests.js";
 import { RecentTuples, addressOf } from "./recent-tuples.js";
 import { canonicalJson } from "../canonical-json.js";
 
@@ -189,57 +188,8 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
     const threadId = config.configurable?.thread_id;
     if (threadId === undefined) throw new Error(`Failed to put checkpoint. ${MISSING_THREAD}`);
     const ns: string = config.configurable?.checkpoint_ns ?? "";
-    await this.write(this.putRequest(config, checkpoint, metadata, newVersions), threadId, ns);
+    await this.write(putRequest(this.serde, config, checkpoint, metadata, newVersions), threadId, ns);
     return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
-  }
-
-  private async putRequest(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions?: ChannelVersions): Promise<SaverWriteOp> {
-    const threadId: string = config.configurable?.thread_id;
-    const ns: string = config.configurable?.checkpoint_ns ?? "";
-    // The runtime keeps mutating its checkpoint object: serialize a copy.
-    const { channel_values: values, ...header } = copyCheckpoint(checkpoint);
-    const versions = header.channel_versions ?? {};
-    // Values of channels without a version (`__pregel_tasks: []`, `messages: []` before the first
-    // message) have no blob to live in: they travel inside the checkpoint's own bytes.
-    const unversioned: Record<string, unknown> = {};
-    for (const [channel, value] of Object.entries(values ?? {})) {
-      if (!Object.prototype.hasOwnProperty.call(versions, channel)) unversioned[channel] = value;
-    }
-    const blobs: SaverBlob[] = await Promise.all(
-      Object.entries(newVersions ?? versions).map(async ([channel, version]) => ({
-        channel,
-        version,
-        // A channel without a value is recorded as such, so reads do not look further back.
-        value: Object.prototype.hasOwnProperty.call(values, channel) ? await this.serde.dumpsTyped(values[channel]) : null,
-      })),
-    );
-    const metadataIndex: Record<string, string> = {};
-    for (const [key, value] of Object.entries(metadata ?? {})) {
-      if (value !== undefined) metadataIndex[key] = canonicalJson(value);
-    }
-    const parentId: string | undefined = config.configurable?.checkpoint_id || undefined;
-    // LangGraph.js keeps a run's id in its config, not in the checkpoint's metadata.
-    const runId: unknown = config.metadata?.run_id;
-    const put: SaverPutRequest = {
-      threadId,
-      ns,
-      checkpointId: checkpoint.id,
-      ...(parentId !== undefined ? { parentId } : {}),
-      v: checkpoint.v,
-      // The id (the checkpoint's key) and channel_versions (stored as channelVersions, which the
-      // store needs to find values) are put back on read: in the checkpoint's bytes too they
-      // would be stored twice, in every checkpoint.
-      checkpoint: await this.serde.dumpsTyped({
-        ...omit(header, "id", "channel_versions"),
-        ...(Object.keys(unversioned).length > 0 ? { channel_values: unversioned } : {}),
-      }),
-      metadata: await this.serde.dumpsTyped(metadata),
-      metadataIndex,
-      channelVersions: { ...versions },
-      blobs,
-    };
-    if (typeof runId === "string" && runId !== "" && (metadata as { run_id?: unknown } | undefined)?.run_id === undefined) put.runId = runId;
-    return { put };
   }
 
   async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string, taskPath?: string): Promise<void> {
@@ -247,28 +197,7 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
     const checkpointId = config.configurable?.checkpoint_id;
     if (threadId === undefined) throw new Error(`Failed to put writes. ${MISSING_THREAD}`);
     if (checkpointId === undefined) throw new Error('Failed to put writes. The RunnableConfig is missing a "checkpoint_id" in its "configurable" property.');
-    await this.write(this.putWritesRequest(config, writes, taskId, taskPath), threadId, config.configurable?.checkpoint_ns ?? "");
-  }
-
-  private async putWritesRequest(config: RunnableConfig, writes: PendingWrite[], taskId: string, taskPath?: string): Promise<SaverWriteOp> {
-    const threadId: string = config.configurable?.thread_id;
-    const checkpointId: string = config.configurable?.checkpoint_id;
-    const putWrites: SaverPutWritesRequest = {
-      threadId,
-      ns: config.configurable?.checkpoint_ns ?? "",
-      checkpointId,
-      taskId,
-      taskPath: taskPath ?? "",
-      writes: await Promise.all(
-        writes.map(async ([channel, value], idx) => ({
-          // Special channels have fixed negative slots, so a newer error/interrupt replaces the older.
-          idx: WRITES_IDX_MAP[channel] ?? idx,
-          channel,
-          value: await this.serde.dumpsTyped(value),
-        })),
-      ),
-    };
-    return { putWrites };
+    await this.write(putWritesRequest(this.serde, config, writes, taskId, taskPath), threadId, config.configurable?.checkpoint_ns ?? "");
   }
 
   async deleteThread(threadId: string): Promise<void> {
@@ -393,12 +322,6 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
     checkpoint.channel_versions ??= {};
     checkpoint.channel_versions[TASKS] = versions.length > 0 ? maxChannelVersion(...versions) : this.getNextVersion(undefined);
   }
-}
-
-function omit<T extends object, K extends keyof T>(value: T, ...keys: K[]): Omit<T, K> {
-  const copy = { ...value };
-  for (const k of keys) delete copy[k];
-  return copy;
 }
 
 function configOf(a: Address, checkpointId: string): RunnableConfig {

@@ -9,6 +9,8 @@
  * same channel sent earlier in the same message (a growing message list is mostly its old self).
  */
 
+import { commonPrefix } from "../common-prefix.js";
+
 export const PROTOCOL_VERSION = 1;
 export const MEDIA_TYPE = "application/x-idb-checkpoint-sync";
 
@@ -189,13 +191,6 @@ export function decodeEnvelope(bytes: Bytes): unknown {
 
 /** Below this many shared bytes a delta is not worth its reference. */
 const MIN_KEEP = 128;
-
-export function commonPrefix(a: Bytes, b: Bytes): number {
-  const n = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < n && a[i] === b[i]) i++;
-  return i;
-}
 
 /** Keeps, per (thread, ns, channel), the last value a message carries, to send or rebuild deltas. */
 export class DeltaBook {

@@ -26,8 +26,8 @@ export class RawIdb {
   }
 
   /** Several rows in one transaction. */
-  putMany(rows: Array<[string, unknown]>): Promise<void> {
-    const tx = this.db.transaction("kv", "readwrite");
+  putMany(rows: Array<[string, unknown]>, durability: IDBTransactionDurability = "default"): Promise<void> {
+    const tx = this.db.transaction("kv", "readwrite", { durability });
     for (const [key, value] of rows) tx.objectStore("kv").put(value, key);
     return new Promise((resolve, reject) => {
       tx.oncomplete = () => resolve();

@@ -12,9 +12,11 @@ const SMALL = 10;
 const LIST = 20;
 const RUNS = 50;
 let store: Store;
+let few: Store;
 
 afterAll(async () => {
   await store?.close();
+  await few?.close();
 });
 
 const enc = new TextEncoder();
@@ -72,9 +74,16 @@ it("reads the latest checkpoint of a 10,000-checkpoint thread as fast as of a 10
   }
   expect((await store.saver.list({ threadId: "big", ns: "", limit: 20 })).length).toBe(20);
   expect((await store.saver.getTuple({ threadId: "big", ns: "" }))?.checkpointId).toBe(cpId(BIG - 1));
-  const rows = (["loadLatest", "getTuple", "list20"] as const).map((op) => ({
+  // The thread list of an app: the same three threads with one checkpoint each, against this store.
+  few = await openStore({ name: uniqueDb("scale-few") });
+  for (const thread of ["small", "twenty", "big"]) await few.saver.put(putRequest(thread, 0, state));
+  const [fewTimes, manyTimes] = await samplePair(RUNS, () => few.saver.listThreads(), () => store.saver.listThreads());
+  small.listThreads = summarize(fewTimes);
+  big.listThreads = summarize(manyTimes);
+  expect((await store.saver.listThreads()).map((t) => t.threadId)).toEqual(["big", "twenty", "small"]);
+  const rows = (["loadLatest", "getTuple", "list20", "listThreads"] as const).map((op) => ({
     op,
-    thread: op === "list20" ? `${LIST} vs ${BIG}` : `${SMALL} vs ${BIG}`,
+    thread: op === "list20" ? `${LIST} vs ${BIG}` : op === "listThreads" ? `3 threads: 3 vs ${BIG + LIST + SMALL} checkpoints` : `${SMALL} vs ${BIG}`,
     "small med": round(small[op].median),
     "small p95": round(small[op].p95),
     "10k med": round(big[op].median),

@@ -1,4 +1,5 @@
 import { commands } from "vitest/browser";
+import { engine } from "../engines/engine";
 
 /** Timing helpers and reporting shared by the benchmarks. */
 
@@ -71,13 +72,15 @@ export function printTable(title: string, rows: Array<Record<string, unknown>>):
   const cells = rows.map((r) => cols.map((c) => String(r[c] ?? "")));
   const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
   const line = (vals: string[]) => vals.map((v, i) => v.padStart(widths[i])).join("  ");
-  console.log([`\n${title}`, line(cols), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n"));
+  console.log([`\n${title} [${engine}]`, line(cols), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n"));
 }
 
 /** Writes one benchmark's figures to test/bench/results/<name>.json (ignored by git). */
 export async function writeResults(name: string, data: unknown): Promise<void> {
-  const body = { name, at: new Date().toISOString(), userAgent: navigator.userAgent, cores: navigator.hardwareConcurrency, data };
-  await commands.writeFile(`test/bench/results/${name}.json`, JSON.stringify(body, null, 2) + "\n");
+  const body = { name, engine, at: new Date().toISOString(), userAgent: navigator.userAgent, cores: navigator.hardwareConcurrency, data };
+  // Chromium's results keep their names (the README's main figures); other engines' sit beside them.
+  const file = engine === "chromium" ? name : `${name}.${engine}`;
+  await commands.writeFile(`test/bench/results/${file}.json`, JSON.stringify(body, null, 2) + "\n");
 }
 
 /** Seeded text from a fixed 3000-word vocabulary: compresses like chat text, not like repeats. */
@@ -112,6 +115,10 @@ declare module "vitest/browser" {
 
 /** Heap in use of the page's workers whose name contains `name` (a store's worker is named after its database). */
 export async function workerHeaps(name: string): Promise<Array<{ title: string; usedMiB: number }>> {
+  if (engine !== "chromium") {
+    console.log(`[bench] worker heap not measured in ${engine}: it is read over the Chrome DevTools Protocol`);
+    return [];
+  }
   const all = await commands.workerHeap();
   return all.filter((w) => w.title.includes(name)).map((w) => ({ title: w.title, usedMiB: round(w.usedBytes / MiB, 2) }));
 }

@@ -254,6 +254,27 @@ export function saverThreadsSpec(backend: Backend): void {
         await expectCode(saver.listThreads({ limit: -1 }), "INVALID_ARGUMENT");
         await expectCode(saver.listThreads({ newest: true } as never), "INVALID_ARGUMENT");
       });
+
+      it("lists each thread once by its newest checkpoint however many it has, a copy beside its source (greater thread id first on equal ids)", async () => {
+        const { stores } = await fresh();
+        const { saver } = stores;
+        await play(saver, [
+          ...Array.from({ length: 30 }, (_, i) => ({ thread: "long", id: `1${String(i).padStart(3, "0")}` })),
+          { thread: "m", id: "0500" },
+          { thread: "m", ns: "sub:1", id: "0600" },
+        ]);
+        await saver.copyThread("m", "copy");
+        await saver.copyThread("m", "a-copy");
+        const listed = await saver.listThreads();
+        expect(listed.map((t) => [t.threadId, t.lastCheckpointId, t.lastNs, t.rootCheckpointId])).toEqual([
+          ["long", "1029", "", "1029"],
+          ["m", "0600", "sub:1", "0500"],
+          ["copy", "0600", "sub:1", "0500"],
+          ["a-copy", "0600", "sub:1", "0500"],
+        ]);
+        expect((await saver.listThreads({ limit: 1 })).map((t) => t.threadId)).toEqual(["long"]);
+        expect(await saver.listThreads({ limit: 0 })).toEqual([]);
+      });
     });
 
     describe("batch", () => {

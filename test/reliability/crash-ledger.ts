@@ -13,6 +13,8 @@ export function crashLedger() {
   const ackedCount = () => acked.cp.size + acked.ev.size + acked.sv.size + acked.turn.size;
   const totals = { kills: 0, renderCrashes: 0, opens: 0, openFailures: 0, lost: 0, gaps: 0, partial: 0, damaged: 0, unackedPresent: 0 };
   const problems: string[] = [];
+  /** Opens that saw a data loss happen (store.dataLoss with reportedNow), by launch. */
+  const dataLoss: Array<{ launch: number; kind: string; message: string }> = [];
 
   return {
     acked,
@@ -30,6 +32,7 @@ export function crashLedger() {
         return;
       }
       totals.opens++;
+      if (found.dataLoss?.reportedNow) dataLoss.push({ launch, kind: found.dataLoss.kind, message: found.dataLoss.message });
       const cps = new Set(found.checkpoints);
       const svs = new Set(found.saverComplete);
       const seqs = new Set(found.eventSeqs);
@@ -48,8 +51,17 @@ export function crashLedger() {
       totals.damaged = found.checkpointsDamaged;
       totals.unackedPresent = found.checkpoints.length + found.eventSeqs.length + found.saverComplete.length + found.turnsComplete.length - ackedCount();
       if (lost || gaps || found.saverPartial || found.turnsBroken || found.checkpointsDamaged) {
+        // A database that came back empty was wiped, not cut short; either way, say whether the
+        // store saw the browser lose data (store.dataLoss), so the cause is on record.
+        const empty = cps.size + seqs.size + svs.size + turns.size === 0;
+        const loss = found.dataLoss;
+        const wiped =
+          (empty ? ", whole database empty" : "") +
+          (loss
+            ? `; store.dataLoss ${loss.kind}${loss.reportedNow ? "" : " (from an earlier open)"}: ${JSON.stringify(loss.message)}`
+            : "; no data loss reported");
         problems.push(
-          `launch ${launch}: lost ${lost} ${JSON.stringify(lostBy)} (found ${cps.size} checkpoints, ${seqs.size} events, ${svs.size} saver, ${turns.size} turns), gaps ${gaps}, partial saver checkpoints ${found.saverPartial}, broken turns ${found.turnsBroken}, damaged checkpoints ${found.checkpointsDamaged}`,
+          `launch ${launch}: lost ${lost} ${JSON.stringify(lostBy)} (found ${cps.size} checkpoints, ${seqs.size} events, ${svs.size} saver, ${turns.size} turns), gaps ${gaps}, partial saver checkpoints ${found.saverPartial}, broken turns ${found.turnsBroken}, damaged checkpoints ${found.checkpointsDamaged}${wiped}`,
         );
       }
     },
@@ -68,6 +80,7 @@ export function crashLedger() {
         damagedCheckpoints: totals.damaged,
         committedButUnacked: totals.unackedPresent,
         databaseOpened: `${totals.opens}/${launches}`,
+        dataLossReported: dataLoss.length ? dataLoss.map((d) => `launch${d.launch}:${d.kind}:${JSON.stringify(d.message)}`).join(",") : "none",
       };
     },
   };

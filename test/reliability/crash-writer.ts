@@ -97,6 +97,8 @@ export interface Found {
   turnsComplete: number[];
   /** Finished turns missing events, or holding others. */
   turnsBroken: number;
+  /** What store.dataLoss said on this open: the browser threw the database away (Chromium reports it), or lost part of it. */
+  dataLoss?: { kind: string; message: string; reportedNow: boolean };
 }
 
 /** Reads back everything the writer lanes may have written. */
@@ -106,6 +108,7 @@ export async function verify(): Promise<Found> {
   try {
     s = await openStore({ name: DB });
     found.opened = true;
+    if (s.dataLoss) found.dataLoss = { kind: s.dataLoss.kind, message: s.dataLoss.message, reportedNow: s.dataLoss.reportedNow };
   } catch (e) {
     found.openError = String(e);
     return found;

@@ -10,8 +10,10 @@ import { buildTree, type TreeEntry } from "./chunk-tree.js";
 import { MAX_CHAIN, integrity, releaseTree, storeTree, type ChunkRow } from "./chunk-store.js";
 import { INLINE_MAX, partsOf, type PayloadRef } from "./refs.js";
 import { PayloadReader, isManifest, nameOf, tooLarge, type ManifestRow } from "./reader.js";
+import { DEFAULT_CACHE_BYTES, DEFAULT_CHUNKS, DEFAULT_MAX_PAYLOAD_BYTES, type PayloadOptions } from "./payload-options.js";
+import { commonPrefix } from "../../src/common-prefix.js";
 
-export { INLINE_MAX, type PayloadRef };
+export { INLINE_MAX, type PayloadRef, DEFAULT_CHUNKS, DEFAULT_MAX_PAYLOAD_BYTES, type PayloadOptions };
 
 /**
  * Payload bytes: the only module that knows how state bytes are laid out in the `blobs` store.
@@ -40,7 +42,6 @@ export { INLINE_MAX, type PayloadRef };
  * wrong (another tab freed the chunk), `put` compresses that chunk inside the transaction.
  */
 
-
 /** A payload made ready for writing; opaque to the stores. */
 export interface EncodedPayload {
   readonly size: number;
@@ -51,37 +52,6 @@ export interface EncodedPayload {
   /** Chunks written raw, to be compressed in idle time: [name, raw length]. */
   readonly later?: Array<[name: string, raw: number]>;
 }
-
-
-export interface PayloadOptions {
-  /** Largest payload accepted on write or inflated on read. */
-  maxBytes?: number;
-  /** Chunk sizes; payloads up to `avg` bytes stay one row. */
-  chunks?: ChunkParams;
-  /**
-   * Byte budget of the worker's caches of payload bytes: decoded chunks (5/8 of it), recently
-   * encoded payloads (1/4) and the last chunks of growing states (1/8).
-   */
-  cacheBytes?: number;
-  /** The database compaction rewrites rows in; without it every chunk is compressed at once. */
-  db?: Database;
-  /** Idle-time compression; see worker/payload/compactor.ts. */
-  compaction?: CompactorOptions;
-}
-
-export const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
-
-export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
-
-/**
- * Chunk sizes, chosen by measurement (npm run bench). Every chunk costs rows and requests, so
- * larger chunks make a 1 MiB save with its last 10% changed cheaper; before delta chunks the
- * new last chunk of every version of a growing state made smaller ones store much less (200-turn
- * chat: 2 KiB chunks 1.06 MiB of blobs, 8 KiB 1.85), and with them the size matters little.
- * Payloads up to `min` stay one row. Changing the sizes later only costs sharing with what is
- * already stored.
- */
-export const DEFAULT_CHUNKS: ChunkParams = { min: 2048, avg: 8192, max: 65536 };
 
 /** A delta must keep at least this much of its base, and a quarter of its own length. */
 const MIN_DELTA_KEEP = 256;
@@ -94,8 +64,6 @@ const HEAD_BYTES = 4096;
  * costs about 1 ms here, about what a second transaction costs.
  */
 const COMPRESS_NOW_MAX = 16 * 1024;
-
-
 
 export class Payloads {
   readonly maxBytes: number;
@@ -342,22 +310,3 @@ function newId(): string {
   const r = crypto.getRandomValues(new Uint32Array(3));
   return Array.from(r, (x) => x.toString(36).padStart(7, "0")).join("");
 }
-
-/** Length of the common start of two byte arrays; four bytes at a time where both align. */
-function commonPrefix(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  let i = 0;
-  if (n >= 64 && a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
-    const words = n >>> 2;
-    const wa = new Uint32Array(a.buffer, a.byteOffset, words);
-    const wb = new Uint32Array(b.buffer, b.byteOffset, words);
-    let w = 0;
-    while (w < words && wa[w] === wb[w]) w++;
-    i = w * 4;
-  }
-  while (i < n && a[i] === b[i]) i++;
-  return i;
-}
-
-
-
