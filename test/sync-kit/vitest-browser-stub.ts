@@ -7,3 +7,6 @@ export const commands = {
     return Promise.reject(new Error("not under vitest"));
   },
 };
+
+/** The engine the bench helpers label their figures with: the device page runs in Chromium (harness.ts). */
+export const server = { browser: "chromium" };
