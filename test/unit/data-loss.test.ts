@@ -15,18 +15,22 @@ import { countRowsWith, uniqueName } from "../conformance/backend";
 
 const MESSAGE = "IndexedDB (database was corrupt): checksum mismatch";
 
-function reportingLoss(factory: IDBFactory, message = MESSAGE): IDBFactory {
+/** A factory whose upgradeneeded events carry `fields`, as Chromium's carry dataLoss and its message. */
+function upgradeCarrying(factory: IDBFactory, fields: Record<string, unknown>): IDBFactory {
   return {
     open(name: string, version?: number) {
       const request = factory.open(name, version);
       // Added before the engine's own listener, so the engine sees the fields.
       request.addEventListener("upgradeneeded", (event) => {
-        Object.defineProperty(event, "dataLoss", { value: "total" });
-        Object.defineProperty(event, "dataLossMessage", { value: message });
+        for (const [key, value] of Object.entries(fields)) Object.defineProperty(event, key, { value });
       });
       return request;
     },
   } as unknown as IDBFactory;
+}
+
+function reportingLoss(factory: IDBFactory, message = MESSAGE): IDBFactory {
+  return upgradeCarrying(factory, { dataLoss: "total", dataLossMessage: message });
 }
 
 function rawGet(factory: IDBFactory, name: string, key: IDBValidKey): Promise<unknown> {
@@ -95,13 +99,7 @@ describe("data loss reported by the browser", () => {
   it("keeps a report without a message as an empty message", async () => {
     const indexedDB = new IDBFactory();
     const name = uniqueName("dl-nomsg");
-    const factory = {
-      open(n: string, v?: number) {
-        const request = indexedDB.open(n, v);
-        request.addEventListener("upgradeneeded", (event) => Object.defineProperty(event, "dataLoss", { value: "total" }));
-        return request;
-      },
-    } as unknown as IDBFactory;
+    const factory = upgradeCarrying(indexedDB, { dataLoss: "total" });
     const engine = await openEngine({ name, indexedDB: factory });
     expect(engine.dataLoss).toMatchObject({ kind: "total", message: "", reportedNow: true });
     await engine.close();
@@ -110,16 +108,7 @@ describe("data loss reported by the browser", () => {
   it("ignores dataLoss 'none', which Chromium reports on every ordinary upgrade", async () => {
     const indexedDB = new IDBFactory();
     const name = uniqueName("dl-none");
-    const factory = {
-      open(n: string, v?: number) {
-        const request = indexedDB.open(n, v);
-        request.addEventListener("upgradeneeded", (event) => {
-          Object.defineProperty(event, "dataLoss", { value: "none" });
-          Object.defineProperty(event, "dataLossMessage", { value: "" });
-        });
-        return request;
-      },
-    } as unknown as IDBFactory;
+    const factory = upgradeCarrying(indexedDB, { dataLoss: "none", dataLossMessage: "" });
     const engine = await openEngine({ name, indexedDB: factory });
     expect(engine.dataLoss).toBeUndefined();
     await engine.close();
