@@ -166,6 +166,8 @@ export function runsSpec(backend: Backend): void {
         () => runs.appendEvent(null as never),
         () => runs.appendEvent({ runId: "r", kind: "" }),
         () => runs.appendEvent({ runId: "r", kind: "k", data: { constructor: 1 } }),
+        // An id too long in an event over the size limit: the id is what is wrong with it.
+        () => runs.appendEvent({ runId: "r".repeat(2_200_000), kind: "k" }),
         () => runs.getEvents("r", -1, 10),
         () => runs.getEvents("r", undefined, -5),
         () => runs.getEvents("r", undefined, 2.5),
