@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 // fake-indexeddb's globals: the database module opens through the global factory and key ranges.
 import "fake-indexeddb/auto";
 import { Database } from "../../worker/db";
@@ -108,6 +108,24 @@ describe("idle-time compaction", () => {
     await payloads.settle();
     expect((await chunkRows(db)).every(([, v]) => v.codec === 2)).toBe(true);
     expect(same(await load(db, new Payloads(), ref), bytes)).toBe(true);
+  });
+
+  it("settles only once a batch the idle timer had already started is written", async () => {
+    const { db, payloads } = await setup(20);
+    const bytes = text(40 * 1024, 12); // over what is compressed at once, within one batch
+    await save(db, payloads, bytes);
+    // Asked to settle just as the idle batch reads its rows: they are off the queue by then.
+    // Answers with the rows compacted when settle answered.
+    let settled: Promise<number> | undefined;
+    const read = db.read.bind(db);
+    db.read = ((stores, fn, context) => {
+      // In a task of its own, as a usage() call would come.
+      if (context === "compacting") settled ??= new Promise((r) => setTimeout(r, 0)).then(() => payloads.settle()).then(() => payloads.compactor!.done.rows);
+      return read(stores, fn, context);
+    }) as typeof db.read;
+    await vi.waitFor(() => expect(settled).toBeDefined(), { timeout: 5_000 });
+    expect(await settled).toBeGreaterThan(0);
+    expect((await chunkRows(db)).every(([, v]) => v.codec === 2)).toBe(true);
   });
 
   it("queues raw rows it reads (left by a worker that ended first), and compacts nothing after close", async () => {

@@ -34,7 +34,6 @@ export class Compactor {
   private readonly tried = new LruSet(1 << 14);
   private lastCall = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private running = false;
   private stopped = false;
   private readonly idleMs: number;
   private readonly batchBytes: number;
@@ -78,11 +77,14 @@ export class Compactor {
    * store keeps (usage), which would otherwise count rows that are about to shrink.
    */
   async flush(): Promise<void> {
-    while (this.queue.size > 0 && !this.stopped) {
-      if (this.running) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
+    for (;;) {
+      // A batch the idle timer started has taken its rows off the queue already: an empty queue
+      // says nothing until that batch has written them.
+      if (this.current) {
+        await this.current;
         continue;
       }
+      if (this.queue.size === 0 || this.stopped) break;
       await this.runBatch();
     }
     this.wake();
@@ -116,21 +118,28 @@ export class Compactor {
   }
 
   private wake(): void {
-    if (this.queue.size > 0 && !this.stopped) return;
+    if ((this.queue.size > 0 || this.current) && !this.stopped) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     waiters.forEach((w) => w());
   }
 
-  private async runBatch(): Promise<void> {
-    this.running = true;
-    try {
-      await this.batch();
-    } catch {
-      // Compaction is an optimization: a failed batch leaves raw rows, which stay valid.
-    } finally {
-      this.running = false;
-    }
+  /** The batch being compressed and written, if any. */
+  private current: Promise<void> | undefined;
+
+  private get running(): boolean {
+    return this.current !== undefined;
+  }
+
+  private runBatch(): Promise<void> {
+    this.current ??= this.batch()
+      .catch(() => {
+        // Compaction is an optimization: a failed batch leaves raw rows, which stay valid.
+      })
+      .finally(() => {
+        this.current = undefined;
+      });
+    return this.current;
   }
 
   private async batch(): Promise<void> {
