@@ -154,7 +154,7 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
               if (own.length > 0) writes.get(channel)!.unshift(own);
             }
             for (const channel of [...remaining]) {
-              const version = row.channelVersions[channel];
+              const version = Object.hasOwn(row.channelVersions, channel) ? row.channelVersions[channel] : undefined;
               const seed = version === undefined ? undefined : await reader.blobValue(tx, r.threadId, r.ns, channel, version);
               if (seed !== undefined) {
                 seeds.set(channel, seed);

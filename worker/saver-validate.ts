@@ -1,5 +1,5 @@
 import { invalid } from "../src/errors.js";
-import { assertBytes, assertCount, assertId, assertString, assertStringRecord, describe, isPlainObject } from "../src/validate.js";
+import { assertBytes, assertCount, assertId, assertString, describe, isPlainObject } from "../src/validate.js";
 import type {
   SaverBlob,
   SaverDeltaHistoryRequest,
@@ -18,7 +18,22 @@ import type {
  * store encodes a payload or opens a transaction, so bad input writes nothing.
  */
 
-const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+/**
+ * Channel names and metadata keys are LangGraph's: a state field may be called "prototype", a
+ * run's metadata may hold "constructor", and MemorySaver keeps them. They are only ever own
+ * properties here (every lookup checks Object.hasOwn), so the one key refused is "__proto__",
+ * which, assigned into an object, replaces its prototype instead of adding a property.
+ */
+const FORBIDDEN_KEY = "__proto__";
+
+/** A record of string values (metadata index, list filter) keyed by metadata keys. */
+function assertKeyedStrings(value: unknown, what: string): asserts value is Record<string, string> {
+  if (!isPlainObject(value)) throw invalid(`${what} must be a plain object, got ${describe(value)}`);
+  for (const [k, v] of Object.entries(value)) {
+    if (k === FORBIDDEN_KEY) throw invalid(`${what} has the forbidden key "${k}"`);
+    if (typeof v !== "string") throw invalid(`${what}.${k} must be a string, got ${describe(v)}`);
+  }
+}
 
 function assertRequest(value: unknown, what: string): asserts value is Record<string, unknown> {
   if (!isPlainObject(value)) throw invalid(`${what} must be a plain object, got ${describe(value)}`);
@@ -40,7 +55,7 @@ export function assertVersion(value: unknown, what: string): asserts value is st
 function assertVersions(value: unknown, what: string): asserts value is Record<string, string | number> {
   if (!isPlainObject(value)) throw invalid(`${what} must be a plain object, got ${describe(value)}`);
   for (const [channel, version] of Object.entries(value)) {
-    if (FORBIDDEN_KEYS.has(channel)) throw invalid(`${what} has the forbidden key "${channel}"`);
+    if (channel === FORBIDDEN_KEY) throw invalid(`${what} has the forbidden key "${channel}"`);
     assertVersion(version, `${what}.${channel}`);
   }
 }
@@ -72,7 +87,7 @@ export function assertPutRequest(r: unknown): asserts r is SaverPutRequest {
   assertCount(r.v, "v");
   assertSerialized(r.checkpoint, "checkpoint");
   assertSerialized(r.metadata, "metadata");
-  assertStringRecord(r.metadataIndex, "metadataIndex");
+  assertKeyedStrings(r.metadataIndex, "metadataIndex");
   assertVersions(r.channelVersions, "channelVersions");
   if (!Array.isArray(r.blobs)) throw invalid(`blobs must be an array, got ${describe(r.blobs)}`);
   r.blobs.forEach((b, i) => assertBlob(b, `blobs[${i}]`));
@@ -104,7 +119,7 @@ export function assertListRequest(r: unknown): asserts r is SaverListRequest {
   assertOptionalId(r.checkpointId, "checkpointId");
   assertOptionalId(r.before, "before");
   if (r.limit !== undefined) assertCount(r.limit, "limit");
-  if (r.filter !== undefined) assertStringRecord(r.filter, "filter");
+  if (r.filter !== undefined) assertKeyedStrings(r.filter, "filter");
 }
 
 export function assertDeltaHistoryRequest(r: unknown): asserts r is SaverDeltaHistoryRequest {
@@ -116,7 +131,7 @@ export function assertDeltaHistoryRequest(r: unknown): asserts r is SaverDeltaHi
   r.channels.forEach((c, i) => {
     assertId(c, `channels[${i}]`);
     // Channel names become keys of the result object.
-    if (FORBIDDEN_KEYS.has(c)) throw invalid(`channels[${i}] is the forbidden name "${c}"`);
+    if (c === FORBIDDEN_KEY) throw invalid(`channels[${i}] is the forbidden name "${c}"`);
   });
 }
 

@@ -44,7 +44,7 @@ export class RecentTuples {
       if (found.v < 4 || found.parentSends) return void this.entries.delete(address);
       entry.latest = { ...found, pendingWrites: [] };
       for (const [channel, version] of Object.entries(found.channelVersions)) {
-        entry.blobs.set(blobId(channel, version), found.channelValues[channel] ?? null);
+        entry.blobs.set(blobId(channel, version), Object.hasOwn(found.channelValues, channel) ? found.channelValues[channel] : null);
       }
       entry.writes.set(found.checkpointId, new Map(found.pendingWrites.map((w) => [slotId(w.taskId, w.idx), w])));
     }

@@ -73,7 +73,7 @@ export async function putWritesRequest(serde: SerializerProtocol, config: Runnab
     writes: await Promise.all(
       writes.map(async ([channel, value], idx) => ({
         // Special channels have fixed negative slots, so a newer error/interrupt replaces the older.
-        idx: WRITES_IDX_MAP[channel] ?? idx,
+        idx: Object.hasOwn(WRITES_IDX_MAP, channel) ? WRITES_IDX_MAP[channel] : idx,
         channel,
         value: await serde.dumpsTyped(value),
       })),

@@ -279,7 +279,7 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
     });
     const result: Record<string, DeltaChannelHistory> = {};
     for (const channel of channels) {
-      const h = stored[channel] ?? { writes: [] };
+      const h = (Object.hasOwn(stored, channel) && stored[channel]) || { writes: [] };
       const entry: DeltaChannelHistory = { writes: await this.loadWrites(h.writes) };
       if (h.seed !== undefined) entry.seed = await this.load(h.seed);
       result[channel] = entry;

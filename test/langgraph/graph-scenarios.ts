@@ -255,5 +255,26 @@ const functionalApi: Scenario = {
   },
 };
 
+const prototypeField: Scenario = {
+  // "prototype" is a name every function carries, and a LangGraph state may use it as a field.
+  name: "a state field named prototype, interrupted, updated by hand and resumed",
+  async play(lg, saver, threadId) {
+    const State = lg.Annotation.Root({
+      prototype: lg.Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
+    });
+    const graph = new lg.StateGraph(State)
+      .addNode("draft", () => ({ prototype: ["draft"] }))
+      .addNode("review", () => ({ prototype: [`reviewed: ${String(lg.interrupt("ok?"))}`] }))
+      .addEdge(lg.START, "draft")
+      .addEdge("draft", "review")
+      .compile({ checkpointer: saver });
+    const p = new Player(graph, saver, threadId);
+    await p.invoke("start", { prototype: ["idea"] });
+    await p.step("update", () => graph.updateState(p.cfg, { prototype: ["edited"] }));
+    await p.invoke("resume", new lg.Command({ resume: "yes" }));
+    return p.seen;
+  },
+};
+
 /** The kinds of graph from issue 14's list: what a checkpointer must round-trip exactly. */
-export const graphScenarios: Scenario[] = [nestedSubgraphs, sendFanOut, deferredNode, bulkUpdate, toolLoop, functionalApi];
+export const graphScenarios: Scenario[] = [nestedSubgraphs, sendFanOut, deferredNode, bulkUpdate, toolLoop, functionalApi, prototypeField];
