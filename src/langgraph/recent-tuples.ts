@@ -23,6 +23,12 @@ export class RecentTuples {
   private counter = 0;
   /** What an address not in `generations` reads as: the counter when they were last cleared. */
   private floor = 0;
+  /**
+   * Per address, the newest checkpoint id that got writes while no entry recorded them (none yet,
+   * or dropped). Those writes are in the store, but a store read returns a checkpoint's writes only
+   * once the checkpoint is stored too: until a read finds that checkpoint, no entry can know them.
+   */
+  private readonly unrecorded = new Map<string, string>();
 
   constructor(private readonly maxAddresses = 64) {}
 
@@ -39,9 +45,17 @@ export class RecentTuples {
   seed(threadId: string, ns: string, generation: number, found: StoredSaverTuple | undefined): void {
     const address = addressOf(threadId, ns);
     if (this.generation(threadId, ns) !== generation) return;
+    const missed = this.unrecorded.get(address);
+    if (missed !== undefined) {
+      if (!found || found.checkpointId < missed) return void this.drop(address);
+      this.unrecorded.delete(address);
+    }
+    const previous = this.entries.get(address);
     const entry: Entry = { threadId, blobs: new Map(), writes: new Map() };
+    // Writes of checkpoints not stored yet (LangGraph sends them first) are not in what was found.
+    for (const [id, slots] of previous?.writes ?? []) if (!found || id > found.checkpointId) entry.writes.set(id, slots);
     if (found) {
-      if (found.v < 4 || found.parentSends) return void this.entries.delete(address);
+      if (found.v < 4 || found.parentSends) return void this.drop(address);
       entry.latest = { ...found, pendingWrites: [] };
       for (const [channel, version] of Object.entries(found.channelVersions)) {
         entry.blobs.set(blobId(channel, version), Object.hasOwn(found.channelValues, channel) ? found.channelValues[channel] : null);
@@ -54,8 +68,13 @@ export class RecentTuples {
   put(r: SaverPutRequest): void {
     const address = addressOf(r.threadId, r.ns);
     const entry = this.entries.get(address);
-    if (!entry) return;
-    if (r.v < 4) return void this.entries.delete(address);
+    if (!entry) {
+      // A read that seeds from now on waits for this put to be stored, so finds its writes too.
+      const missed = this.unrecorded.get(address);
+      if (missed !== undefined && r.checkpointId >= missed) this.unrecorded.delete(address);
+      return;
+    }
+    if (r.v < 4) return void this.drop(address);
     for (const b of r.blobs) {
       const id = blobId(b.channel, b.version);
       if (!entry.blobs.has(id)) entry.blobs.set(id, b.value);
@@ -82,8 +101,9 @@ export class RecentTuples {
   }
 
   putWrites(r: SaverPutWritesRequest): void {
-    const entry = this.entries.get(addressOf(r.threadId, r.ns));
-    if (!entry) return;
+    const address = addressOf(r.threadId, r.ns);
+    const entry = this.entries.get(address);
+    if (!entry) return this.miss(address, r.checkpointId);
     // LangGraph sends a checkpoint's writes before (or while) it puts the checkpoint.
     if (entry.latest && r.checkpointId < entry.latest.checkpointId) return;
     let slots = entry.writes.get(r.checkpointId);
@@ -114,7 +134,7 @@ export class RecentTuples {
   forget(threadId: string, ns: string): void {
     const address = addressOf(threadId, ns);
     this.bump(address);
-    this.entries.delete(address);
+    this.drop(address);
   }
 
   /** Forgets every namespace of the thread (deleted, copied onto, pruned). */
@@ -122,13 +142,29 @@ export class RecentTuples {
     for (const [address, entry] of this.entries) {
       if (entry.threadId !== threadId) continue;
       this.bump(address);
-      this.entries.delete(address);
+      this.drop(address);
     }
   }
 
   clear(): void {
-    for (const address of this.entries.keys()) this.bump(address);
-    this.entries.clear();
+    for (const address of [...this.entries.keys()]) {
+      this.bump(address);
+      this.drop(address);
+    }
+  }
+
+  /** Forgets an entry; the writes it held for checkpoints newer than its newest become unrecorded. */
+  private drop(address: string): void {
+    const entry = this.entries.get(address);
+    if (!entry) return;
+    this.entries.delete(address);
+    const latest = entry.latest?.checkpointId;
+    for (const id of entry.writes.keys()) if (latest === undefined || id > latest) this.miss(address, id);
+  }
+
+  private miss(address: string, checkpointId: string): void {
+    const known = this.unrecorded.get(address);
+    if (known === undefined || checkpointId > known) this.unrecorded.set(address, checkpointId);
   }
 
   private bump(address: string): void {
@@ -144,9 +180,9 @@ export class RecentTuples {
     this.entries.delete(address);
     this.entries.set(address, entry);
     // The addresses used longest ago go first: a page runs a few threads at a time.
-    for (const old of this.entries.keys()) {
+    for (const old of [...this.entries.keys()]) {
       if (this.entries.size <= this.maxAddresses) break;
-      this.entries.delete(old);
+      this.drop(old);
     }
   }
 }
