@@ -126,7 +126,10 @@ export class ProtocolError extends Error {
 // ---------------------------------------------------------------------------------------------
 
 const MAGIC = [0x49, 0x44, 0x42, 0x53, 0x01];
-const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+// Keys come from LangGraph state (a channel may be named "prototype" or "constructor"), and
+// JSON.parse makes every key an own property; "__proto__" alone changes an object's prototype
+// when copied by assignment, so it is the one refused.
+const FORBIDDEN_KEYS = new Set(["__proto__"]);
 
 export function encodeEnvelope(message: unknown): Bytes {
   const parts: Bytes[] = [];

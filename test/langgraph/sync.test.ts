@@ -143,6 +143,23 @@ describe("sync over MemorySaver", () => {
     expect(await ids(s.saver, "alice-kept")).not.toEqual([]);
   });
 
+  it("syncs a thread whose state has a field named prototype, and reads it back the same on the other device and the server", async () => {
+    const s = server();
+    const a = await device(s.fetch);
+    const b = await device(s.fetch);
+    const thread = "alice-prototype";
+    const State = lg.Annotation.Root({ prototype: lg.Annotation<string[]>({ reducer: (x, y) => x.concat(y), default: () => [] }) });
+    const build = (saver: IndexedDBSaver | typeof s.saver) =>
+      new lg.StateGraph(State).addNode("draft", () => ({ prototype: ["draft"] })).addEdge(lg.START, "draft").compile({ checkpointer: saver });
+    await build(a.saver).invoke({ prototype: ["idea"] }, cfg(thread));
+    expect((await a.sync.syncNow()).pushed).toBeGreaterThan(0);
+    expect((await b.sync.syncNow()).threads).toEqual([thread]);
+    const expected = (await build(a.saver).getState(cfg(thread))).values;
+    expect(expected).toEqual({ prototype: ["idea", "draft"] });
+    expect((await build(b.saver).getState(cfg(thread))).values).toEqual(expected);
+    expect((await build(s.saver).getState(cfg(thread))).values).toEqual(expected);
+  });
+
   it("syncs only the threads the app names", async () => {
     const s = server();
     const a = await device(s.fetch, "alice", ["alice-1"]);
