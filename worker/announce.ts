@@ -40,9 +40,10 @@ export function createAnnouncer(storeName: string, options: AnnouncerOptions = {
       const request = event.data as Partial<FlushRequest> | null;
       if (request?.kind !== "idb-checkpoint:flush" || typeof request.id !== "string") return;
       const id = request.id;
+      // The notices of what the flush wrote go out before its answer.
       options.flush!().then(
-        () => post({ kind: "idb-checkpoint:flushed", id, source }),
-        (e: unknown) => post({ kind: "idb-checkpoint:flushed", id, source, error: e instanceof Error ? e.message : String(e) }),
+        () => (sendNow(), post({ kind: "idb-checkpoint:flushed", id, source })),
+        (e: unknown) => (sendNow(), post({ kind: "idb-checkpoint:flushed", id, source, error: e instanceof Error ? e.message : String(e) })),
       );
     };
   }
@@ -52,6 +53,25 @@ export function createAnnouncer(storeName: string, options: AnnouncerOptions = {
     } catch {
       // Closed meanwhile: the engine is closing, nobody is left to tell.
     }
+  };
+  // Change notices go out in a task after the call has answered: posting one costs about as much
+  // as a small put (0.2 ms in Chromium), which the caller need not wait for. close() sends those
+  // still waiting.
+  let waiting: ChangeMessage[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const sendWaiting = () => {
+    timer = undefined;
+    const messages = waiting;
+    waiting = [];
+    for (const message of messages) post(message);
+  };
+  const sendNow = () => {
+    clearTimeout(timer);
+    sendWaiting();
+  };
+  const announce = (message: ChangeMessage) => {
+    waiting.push(message);
+    timer ??= setTimeout(sendWaiting, 0);
   };
   return {
     source,
@@ -68,7 +88,7 @@ export function createAnnouncer(storeName: string, options: AnnouncerOptions = {
           if (typeof original !== "function") continue;
           copy[method] = async (...args: unknown[]) => {
             const result = await original.apply(target, args);
-            post({ kind: "idb-checkpoint:change", source, change: { store, method, ...describe(args), at: Date.now() } });
+            announce({ kind: "idb-checkpoint:change", source, change: { store, method, ...describe(args), at: Date.now() } });
             return result;
           };
         }
@@ -78,6 +98,7 @@ export function createAnnouncer(storeName: string, options: AnnouncerOptions = {
     },
     close() {
       closed = true;
+      sendNow();
       channel?.close();
       channel = undefined;
       leave?.();

@@ -215,6 +215,12 @@ export class Database {
       // is null, and `e` is the cause.
       throw failed(tx.error ?? e);
     }
+    if (!writing) {
+      // A read is answered once its requests have: its "complete" event comes a task or two
+      // later (0.2 - 0.3 ms of a 1 KiB get in Chromium) and changes nothing it read.
+      void tx.done.catch(() => {});
+      return result;
+    }
     try {
       await tx.done;
     } catch (e) {

@@ -39,6 +39,22 @@ export class RawIdb {
     return request(this.db.transaction("kv", "readonly").objectStore("kv").get(key)) as Promise<T>;
   }
 
+  /**
+   * One transaction that reads `reads` keys at once, then writes `rows`: the shape of a write
+   * that must see what is stored before it decides what to write.
+   */
+  async readThenWrite(reads: string[], rows: Array<[string, unknown]>, durability: IDBTransactionDurability = "relaxed"): Promise<void> {
+    const tx = this.db.transaction("kv", "readwrite", { durability });
+    const done = new Promise<void>((resolve, reject) => {
+      tx.oncomplete = () => resolve();
+      tx.onerror = tx.onabort = () => reject(tx.error);
+    });
+    const store = tx.objectStore("kv");
+    await Promise.all(reads.map((key) => request(store.get(key))));
+    for (const [key, value] of rows) store.put(value, key);
+    return done;
+  }
+
   close(): void {
     this.db.close();
   }
