@@ -109,11 +109,15 @@ export function assertPlainData(value: unknown, path: string, seen: Set<object> 
   return size;
 }
 
-/** A record of string values whose keys may be used as property names safely. */
-export function assertStringRecord(value: unknown, what: string): asserts value is Record<string, string> {
+/**
+ * A record of string values whose keys may be used as property names safely. `forbidden` is the
+ * keys refused: by default every one that names a prototype's machinery; a caller that reads the
+ * record by own properties alone refuses just "__proto__" (worker/saver-validate.ts).
+ */
+export function assertStringRecord(value: unknown, what: string, forbidden: ReadonlySet<string> = FORBIDDEN_KEYS): asserts value is Record<string, string> {
   if (!isPlainObject(value)) throw invalid(`${what} must be a plain object, got ${describe(value)}`);
   for (const [k, v] of Object.entries(value)) {
-    if (FORBIDDEN_KEYS.has(k)) throw invalid(`${what} has the forbidden key "${k}"`);
+    if (forbidden.has(k)) throw invalid(`${what} has the forbidden key "${k}"`);
     if (typeof v !== "string") throw invalid(`${what}.${k} must be a string, got ${describe(v)}`);
   }
 }

@@ -2,7 +2,7 @@ import type { EngineContext } from "./context.js";
 import { prefixRange, type ReadTx, type WriteTx } from "./db.js";
 import type { PayloadRef } from "./payload/index.js";
 import { StoreError, invalid } from "../src/errors.js";
-import { assertBytes, assertCount, assertId, assertPlainData, assertPlainObject, assertStringRecord, describe, isPlainObject } from "../src/validate.js";
+import { assertBytes, assertCount, assertId, assertPlainData, assertPlainObject, assertSize, assertStringRecord, describe, isPlainObject } from "../src/validate.js";
 import {
   RUN_STATUSES,
   type CheckpointMeta,
@@ -216,13 +216,13 @@ export function createRunStore(ctx: EngineContext): RunStore {
     async appendEvent(event) {
       // Its shape and ids first, its size last: an event whose id is bad is INVALID_ARGUMENT
       // whatever its size, as every other call checks ids before sizes.
-      if (!isPlainObject(event)) assertPlainObject(event, "event");
+      if (!isPlainObject(event)) throw invalid(`event must be a plain object, got ${describe(event)}`);
       const { runId, kind, nodeId, data } = event;
       assertId(runId, "event.runId");
       assertId(kind, "event.kind");
       if (nodeId !== undefined) assertId(nodeId, "event.nodeId");
-      if (data !== undefined) assertPlainData(data, "event.data");
-      assertPlainObject(event, "event", ctx.limits.eventBytes);
+      // One walk checks everything in the event (its data too) and measures it.
+      assertSize(assertPlainData(event, "event"), ctx.limits.eventBytes, "event");
       const timestamp = ctx.now();
       return db.write(
         ["meta", "events"],

@@ -1,5 +1,5 @@
 import { invalid } from "../src/errors.js";
-import { assertBytes, assertCount, assertId, assertString, describe, isPlainObject } from "../src/validate.js";
+import { assertBytes, assertCount, assertId, assertString, assertStringRecord, describe, isPlainObject } from "../src/validate.js";
 import type {
   SaverBlob,
   SaverDeltaHistoryRequest,
@@ -25,15 +25,7 @@ import type {
  * which, assigned into an object, replaces its prototype instead of adding a property.
  */
 const FORBIDDEN_KEY = "__proto__";
-
-/** A record of string values (metadata index, list filter) keyed by metadata keys. */
-function assertKeyedStrings(value: unknown, what: string): asserts value is Record<string, string> {
-  if (!isPlainObject(value)) throw invalid(`${what} must be a plain object, got ${describe(value)}`);
-  for (const [k, v] of Object.entries(value)) {
-    if (k === FORBIDDEN_KEY) throw invalid(`${what} has the forbidden key "${k}"`);
-    if (typeof v !== "string") throw invalid(`${what}.${k} must be a string, got ${describe(v)}`);
-  }
-}
+const FORBIDDEN = new Set([FORBIDDEN_KEY]);
 
 function assertRequest(value: unknown, what: string): asserts value is Record<string, unknown> {
   if (!isPlainObject(value)) throw invalid(`${what} must be a plain object, got ${describe(value)}`);
@@ -87,7 +79,7 @@ export function assertPutRequest(r: unknown): asserts r is SaverPutRequest {
   assertCount(r.v, "v");
   assertSerialized(r.checkpoint, "checkpoint");
   assertSerialized(r.metadata, "metadata");
-  assertKeyedStrings(r.metadataIndex, "metadataIndex");
+  assertStringRecord(r.metadataIndex, "metadataIndex", FORBIDDEN);
   assertVersions(r.channelVersions, "channelVersions");
   if (!Array.isArray(r.blobs)) throw invalid(`blobs must be an array, got ${describe(r.blobs)}`);
   r.blobs.forEach((b, i) => assertBlob(b, `blobs[${i}]`));
@@ -119,7 +111,7 @@ export function assertListRequest(r: unknown): asserts r is SaverListRequest {
   assertOptionalId(r.checkpointId, "checkpointId");
   assertOptionalId(r.before, "before");
   if (r.limit !== undefined) assertCount(r.limit, "limit");
-  if (r.filter !== undefined) assertKeyedStrings(r.filter, "filter");
+  if (r.filter !== undefined) assertStringRecord(r.filter, "filter", FORBIDDEN);
 }
 
 export function assertDeltaHistoryRequest(r: unknown): asserts r is SaverDeltaHistoryRequest {
