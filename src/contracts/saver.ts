@@ -12,7 +12,8 @@ export interface SaverBlob {
   value: SerializedValue | null;
 }
 
-export interface SaverPutRequest {
+/** What a stored checkpoint is made of, as put and as read back. */
+export interface SaverCheckpointFields {
   threadId: string;
   ns: string;
   checkpointId: string;
@@ -23,10 +24,13 @@ export interface SaverPutRequest {
   /** The checkpoint without its channel_values, serialized. */
   checkpoint: SerializedValue;
   metadata: SerializedValue;
-  /** Top-level metadata key -> canonical JSON of its value; what list filters compare against. */
-  metadataIndex: Record<string, string>;
   /** checkpoint.channel_versions: which (channel, version) blobs make up channel_values on read. */
   channelVersions: Record<string, string | number>;
+}
+
+export interface SaverPutRequest extends SaverCheckpointFields {
+  /** Top-level metadata key -> canonical JSON of its value; what list filters compare against. */
+  metadataIndex: Record<string, string>;
   /** Only the channels named in newVersions; stored once per (thread, ns, channel, version). */
   blobs: SaverBlob[];
   /**
@@ -60,17 +64,9 @@ export interface StoredWrite {
   value: SerializedValue;
 }
 
-export interface StoredSaverTuple {
-  threadId: string;
-  ns: string;
-  checkpointId: string;
-  parentId?: string;
-  v: number;
-  checkpoint: SerializedValue;
-  metadata: SerializedValue;
+export interface StoredSaverTuple extends SaverCheckpointFields {
   /** The blobs named by the checkpoint's channel versions that are stored with a value. */
   channelValues: Record<string, SerializedValue>;
-  channelVersions: Record<string, string | number>;
   /** This checkpoint's writes in writesSortKey order: (taskPath, taskId, idx). */
   pendingWrites: StoredWrite[];
   /** For v < 4 with a parent: the parent's writes to __pregel_tasks, in write order. */
