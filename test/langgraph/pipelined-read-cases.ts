@@ -1,4 +1,5 @@
-import { uuid6, type BaseCheckpointSaver, type Checkpoint, type CheckpointMetadata } from "@langchain/langgraph-checkpoint";
+import { describe, expect, it } from "vitest";
+import { MemorySaver, uuid6, type BaseCheckpointSaver, type Checkpoint, type CheckpointMetadata } from "@langchain/langgraph-checkpoint";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { inNodeContext } from "../../src/langgraph/index";
 import type { LG } from "./graph-scenarios";
@@ -80,4 +81,21 @@ export async function resumeAfterExit(lg: LG, saver: BaseCheckpointSaver): Promi
   await graph.invoke({ log: [] }, config);
   const resumed = await graph.invoke(new lg.Command({ resume: "yes" }), config);
   return { runs, log: resumed.log };
+}
+
+/** The cases as specs, against a pipelined saver that `pipelined` opens (in Node, or through the worker). */
+export function describePipelinedReads(where: string, lg: LG, pipelined: () => Promise<BaseCheckpointSaver>): void {
+  describe(`pipelined IndexedDBSaver${where}: writes sent before their checkpoint are in every answer after it, as from MemorySaver`, () => {
+    for (const c of readCases) {
+      it(c.name, async () => {
+        expect(await c.play(await pipelined())).toEqual(await c.play(new MemorySaver()));
+      });
+    }
+
+    it('a saver that reads the thread in its put resumes a durability "exit" run without rerunning the finished parallel node', async () => {
+      const expected = await resumeAfterExit(lg, new MemorySaver());
+      expect(expected).toEqual({ runs: ["quick"], log: ["quick", "slow heard yes", "join"] });
+      expect(await resumeAfterExit(lg, await pipelined())).toEqual(expected);
+    });
+  });
 }
