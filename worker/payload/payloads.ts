@@ -10,7 +10,7 @@ import { buildTree, type TreeEntry } from "./chunk-tree.js";
 import { MAX_CHAIN, integrity, releaseTree, storeTree, type ChunkRow } from "./chunk-store.js";
 import { INLINE_MAX, partsOf, type PayloadRef } from "./refs.js";
 import { PayloadReader, isManifest, nameOf, tooLarge, type ManifestRow } from "./reader.js";
-import { DEFAULT_CACHE_BYTES, DEFAULT_CHUNKS, DEFAULT_MAX_PAYLOAD_BYTES, type PayloadOptions } from "./payload-options.js";
+import { DEFAULT_CACHE_BYTES, DEFAULT_CHUNKS, DEFAULT_MAX_PAYLOAD_BYTES, chunkParamsFor, type PayloadOptions } from "./payload-options.js";
 import { commonPrefix } from "../../src/common-prefix.js";
 
 export { INLINE_MAX, type PayloadRef, DEFAULT_CHUNKS, DEFAULT_MAX_PAYLOAD_BYTES, type PayloadOptions };
@@ -67,7 +67,9 @@ const COMPRESS_NOW_MAX = 16 * 1024;
 
 export class Payloads {
   readonly maxBytes: number;
+  /** Chunk sizes of payloads under LARGE_FROM bytes (of every payload when the options set them). */
   readonly chunkParams: ChunkParams;
+  private readonly givenChunks?: ChunkParams;
   private readonly cache: ChunkCache;
   private readonly owed?: OwedRefs;
   /**
@@ -78,7 +80,7 @@ export class Payloads {
   /** The last chunk of recently encoded payloads, by the name of the chunk before it. */
   private readonly tails: ChunkCache<TreeEntry>;
   /** Recently encoded payloads (a copy) and their chunks, by a checksum of their first bytes. */
-  private readonly recent: ChunkCache<{ raw: number; bytes: Uint8Array; chunks: Chunk[] }>;
+  private readonly recent: ChunkCache<{ raw: number; bytes: Uint8Array; chunks: Chunk[]; params: ChunkParams }>;
   /** Compresses in idle time what saves wrote raw; absent without a database. */
   readonly compactor?: Compactor;
   private readonly reader: PayloadReader;
@@ -92,6 +94,7 @@ export class Payloads {
   constructor(options: PayloadOptions = {}) {
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     this.chunkParams = options.chunks ?? DEFAULT_CHUNKS;
+    this.givenChunks = options.chunks;
     const budget = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
     this.cache = new ChunkCache(Math.floor((budget * 5) / 8));
     this.recent = new ChunkCache(Math.floor(budget / 4));
@@ -179,19 +182,26 @@ export class Payloads {
   private async chunkList(bytes: Uint8Array, pause: () => Promise<void> | undefined): Promise<Chunk[]> {
     const head = String(crc32(bytes, 0, Math.min(bytes.length, HEAD_BYTES)));
     const prev = this.recent.get(head);
+    const params = this.chunkParamsFor(bytes.length);
     const kept: Chunk[] = [];
-    if (prev) {
+    // Chunks cut with other sizes end where these sizes may not: they are not kept.
+    if (prev && prev.params === params) {
       const same = commonPrefix(prev.bytes, bytes);
       for (const c of prev.chunks) {
         if (c.end > same || c.end === prev.bytes.length) break;
         kept.push(c);
       }
     }
-    const list = kept.concat(await chunkPaced(bytes, this.chunkParams, kept.length > 0 ? kept[kept.length - 1].end : 0, pause));
+    const list = kept.concat(await chunkPaced(bytes, params, kept.length > 0 ? kept[kept.length - 1].end : 0, pause));
     // A copy: a caller of the engine on the page may reuse its buffer. Not made for a payload
     // larger than the cache holds (a 50 MB state would be copied only to be dropped).
-    if (this.recent.fits(bytes.length)) this.recent.set(head, { raw: bytes.length, bytes: bytes.slice(), chunks: list });
+    if (this.recent.fits(bytes.length)) this.recent.set(head, { raw: bytes.length, bytes: bytes.slice(), chunks: list, params });
     return list;
+  }
+
+  /** The chunk sizes a payload of `size` bytes is cut with. */
+  chunkParamsFor(size: number): ChunkParams {
+    return chunkParamsFor(size, this.givenChunks);
   }
 
   /** Whether `put` keeps this payload in its reference alone: no row, nothing to release. */
