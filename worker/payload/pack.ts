@@ -1,5 +1,6 @@
 import { deflateSync } from "fflate";
 import { DEFLATE_DICTIONARY } from "./deflate-dictionary.js";
+import { SMALL_DEFLATE_MAX, deflateSmall } from "./small-deflate.js";
 import type { Codec } from "./chunk-store.js";
 
 /** Below this, deflate's header costs more than it saves. */
@@ -11,7 +12,9 @@ export const MIN_COMPRESS_BYTES = 64;
  */
 export function pack(bytes: Uint8Array): { codec: Codec; data: Uint8Array } {
   if (bytes.length >= MIN_COMPRESS_BYTES) {
-    const packed = deflateSync(bytes, { level: 6, dictionary: DEFLATE_DICTIONARY });
+    // Both write a stream that inflates with the dictionary: small-deflate.ts spares a small
+    // payload fflate's fixed cost per call.
+    const packed = bytes.length <= SMALL_DEFLATE_MAX ? deflateSmall(bytes) : deflateSync(bytes, { level: 6, dictionary: DEFLATE_DICTIONARY });
     if (packed.length < bytes.length * 0.95) return { codec: 2, data: packed };
   }
   return { codec: 0, data: bytes.slice() };
