@@ -42,6 +42,24 @@ describe("deflateSmall", () => {
     for (const bytes of cases) expect(inflate(deflateSmall(bytes))).toEqual(bytes);
   });
 
+  it("round-trips a payload whose skewed byte counts would need codes longer than deflate's 15 bits", () => {
+    // Fibonacci counts of 16 byte values, shuffled so nothing repeats: with the end-of-block
+    // symbol, an unlimited Huffman tree is 16 deep, so the lengths must be limited.
+    const counts: number[] = [];
+    for (let a = 1, b = 1, total = 0; total + a <= SMALL_DEFLATE_MAX; [a, b] = [b, a + b]) (counts.push(a), (total += a));
+    const bytes = new Uint8Array(counts.flatMap((c, i) => new Array<number>(c).fill(200 + i)));
+    let seed = 9;
+    for (let i = bytes.length - 1; i > 0; i--) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      const j = seed % (i + 1);
+      [bytes[i], bytes[j]] = [bytes[j], bytes[i]];
+    }
+    const z = deflateSmall(bytes);
+    expect(inflate(z)).toEqual(bytes);
+    // A dynamic block, far shorter than fixed codes' 9 bits a byte.
+    expect(z.length).toBeLessThan(bytes.length * 0.5);
+  });
+
   it("is as small as fflate's level 6 on agent-like data, within a few bytes", () => {
     fc.assert(
       fc.property(agentLike, (bytes) => {
