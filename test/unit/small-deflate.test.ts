@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { deflateSync, inflateSync } from "fflate";
 import { DEFLATE_DICTIONARY } from "../../worker/payload/deflate-dictionary";
 import { SMALL_DEFLATE_MAX, deflateSmall } from "../../worker/payload/small-deflate";
+import { canonical, huffmanLengths } from "../../worker/payload/huffman";
 import { text } from "../payload/text";
 
 const inflate = (z: Uint8Array) => inflateSync(z, { dictionary: DEFLATE_DICTIONARY });
@@ -42,24 +43,6 @@ describe("deflateSmall", () => {
     for (const bytes of cases) expect(inflate(deflateSmall(bytes))).toEqual(bytes);
   });
 
-  it("round-trips a payload whose skewed byte counts would need codes longer than deflate's 15 bits", () => {
-    // Fibonacci counts of 16 byte values, shuffled so nothing repeats: with the end-of-block
-    // symbol, an unlimited Huffman tree is 16 deep, so the lengths must be limited.
-    const counts: number[] = [];
-    for (let a = 1, b = 1, total = 0; total + a <= SMALL_DEFLATE_MAX; [a, b] = [b, a + b]) (counts.push(a), (total += a));
-    const bytes = new Uint8Array(counts.flatMap((c, i) => new Array<number>(c).fill(200 + i)));
-    let seed = 9;
-    for (let i = bytes.length - 1; i > 0; i--) {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      const j = seed % (i + 1);
-      [bytes[i], bytes[j]] = [bytes[j], bytes[i]];
-    }
-    const z = deflateSmall(bytes);
-    expect(inflate(z)).toEqual(bytes);
-    // A dynamic block, far shorter than fixed codes' 9 bits a byte.
-    expect(z.length).toBeLessThan(bytes.length * 0.5);
-  });
-
   it("is as small as fflate's level 6 on agent-like data, within a few bytes", () => {
     fc.assert(
       fc.property(agentLike, (bytes) => {
@@ -73,5 +56,41 @@ describe("deflateSmall", () => {
 
   it("refuses more than SMALL_DEFLATE_MAX bytes", () => {
     expect(() => deflateSmall(new Uint8Array(SMALL_DEFLATE_MAX + 1))).toThrow(RangeError);
+  });
+});
+
+describe("huffman codes", () => {
+  /** Kraft sum of the code lengths: exactly 1 for a complete prefix code. */
+  const kraft = (bits: Uint8Array) => bits.reduce((sum, l) => (l ? sum + 2 ** -l : sum), 0);
+
+  it("limits code lengths to the maximum and keeps the code complete when the frequencies are skewed", () => {
+    // Frequencies where each exceeds the sum of all smaller ones: an unlimited tree is a chain.
+    const freq = new Uint32Array(19);
+    for (let i = 0, f = 1; i < 19; i++, f = f * 2 + 1) freq[i] = f;
+    for (const limit of [7, 15]) {
+      const bits = new Uint8Array(19);
+      huffmanLengths(freq, 19, limit, bits);
+      expect(Math.max(...bits)).toBe(limit);
+      expect(bits.every((l) => l > 0)).toBe(true);
+      expect(kraft(bits)).toBe(1);
+    }
+  });
+
+  it("gives every used symbol a code, no two codes a common prefix", () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat(5000), { minLength: 2, maxLength: 286 }), (counts) => {
+        const freq = Uint32Array.from(counts);
+        if (freq.filter((f) => f > 0).length < 2) return;
+        const codes = { code: new Uint16Array(freq.length), bits: new Uint8Array(freq.length) };
+        huffmanLengths(freq, freq.length, 15, codes.bits);
+        canonical(codes, freq.length);
+        expect(Math.max(...codes.bits)).toBeLessThanOrEqual(15);
+        expect(kraft(codes.bits)).toBe(1);
+        const words = [...codes.bits].flatMap((l, s) => (l ? [[...Array(l)].map((_, i) => (codes.code[s] >> i) & 1).join("")] : []));
+        expect(words.length).toBe(freq.filter((f) => f > 0).length);
+        for (const w of words) for (const v of words) if (w !== v) expect(v.startsWith(w)).toBe(false);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
