@@ -1,17 +1,11 @@
 // fake-indexeddb's globals (IDBRequest, IDBKeyRange) for idb and the engine's key ranges.
 import "fake-indexeddb/auto";
-import { IDBFactory } from "fake-indexeddb";
-import { afterEach, describe, expect, it } from "vitest";
-import { Database } from "../../worker/db";
-import { Payloads } from "../../worker/payload/index";
-import { DEFAULT_LIMITS } from "../../worker/limits";
-import { createMemoryStore, type EngineMemoryStore } from "../../worker/memory/index";
-import type { PackingOptions } from "../../worker/memory/packer";
+import { describe, expect, it } from "vitest";
+import type { EngineMemoryStore } from "../../worker/memory/index";
 import { uniqueName } from "../conformance/backend";
 import { expectCode } from "../conformance/expect-code";
 import { embedText } from "../memory/embeddings";
-import type { MemoryItem } from "../../src/types";
-import { rawRows } from "../memory/raw-rows";
+import { packingHarness, view } from "../memory/packing-harness";
 
 /**
  * Packed items (worker/memory/packer.ts): moved from their rows into blocks, read back by gets,
@@ -20,45 +14,12 @@ import { rawRows } from "../memory/raw-rows";
  * state before it, whole. Blocks of 3 items, packed only when the test asks.
  */
 const MINUTE = 60_000;
-const factory = new IDBFactory();
 
 type Row = { key: IDBValidKey[]; value: unknown };
-const rawRowsOf = (name: string, kind: string) => rawRows(factory, name, kind);
-const count = async (name: string, kind: string) => (await rawRowsOf(name, kind)).length;
 
 describe("memory store packing (engine, blocks of 3, a clock the test controls)", () => {
-  const open: Array<{ db: Database; memory: EngineMemoryStore }> = [];
-  afterEach(async () => {
-    for (const { db, memory } of open.splice(0)) {
-      await memory.dispose();
-      db.close();
-    }
-  });
+  const { factory, clock, connect, seeded, rawRowsOf, count } = packingHarness();
 
-  const clock = { now: 1_000_000 };
-  /** A connection to `name` with its own worker state: another tab, or a cold start. */
-  function connect(name: string, packing: PackingOptions = {}) {
-    const db = new Database({ name, indexedDB: factory });
-    const memory = createMemoryStore({ db, payloads: new Payloads(), now: () => clock.now, limits: DEFAULT_LIMITS }, { sweepMs: 600_000, packing: { minItems: 1, blockItems: 3, idleMs: 0, ...packing } });
-    open.push({ db, memory });
-    return { db, memory };
-  }
-
-  /** Seven items in two namespaces, some with vectors, one with a ttl. */
-  async function seeded() {
-    const name = uniqueName("memory-packing");
-    clock.now = 1_000_000;
-    const { memory, db } = connect(name);
-    for (let i = 0; i < 7; i++) {
-      clock.now += 1000;
-      const ns = ["u", i % 2 ? "odd" : "even"];
-      const vectors = i % 3 ? [{ field: "text", vector: embedText(`note ${i}`, 8) }] : undefined;
-      await memory.put(ns, `k${i}`, { i, text: `note ${i}` }, { vectors, ttl: i === 4 ? 10 : undefined });
-    }
-    return { name, memory, db };
-  }
-
-  const view = (items: MemoryItem[]) => items.map((i) => ({ ns: i.namespace.join("/"), key: i.key, value: i.value, createdAt: i.createdAt, updatedAt: i.updatedAt, score: i.score }));
   async function answers(memory: EngineMemoryStore) {
     return {
       all: view(await memory.search(["u"], { limit: 100 })),

@@ -146,7 +146,7 @@ class PackedItem implements CachedItem {
  * and `expiry` gives a slot the expiry an e row set since packing. Values are decoded when
  * first read, so a block whose values fail their checksum fails the search that reads them.
  */
-export function blockItems(ctx: EngineContext, row: BlockRow, block: number, vectors: Float32Array, dead: (slot: number) => boolean, expiry: (slot: number) => number | undefined): CachedItem[] {
+export function blockItems(ctx: EngineContext, row: BlockRow, block: number, vectors: Float32Array | undefined, dead: (slot: number) => boolean, expiry: (slot: number) => number | undefined): CachedItem[] {
   const values = new LazyValues(ctx, row, block);
   const out: CachedItem[] = [];
   let f = 0;
@@ -158,7 +158,8 @@ export function blockItems(ctx: EngineContext, row: BlockRow, block: number, vec
     const ns = row.ns[row.at[i]];
     if (!Array.isArray(ns)) throw malformed(String(block));
     const item = new PackedItem(ns, row.keys[i], row.seq[i], row.created[i], row.updated[i], values, i);
-    if (fields) {
+    // Without the block's vectors (a copy loaded for filters only) the item carries no fields either.
+    if (fields && vectors) {
       item.fields = fields;
       item.vectors = vectors.subarray(row.vec[i], row.vec[i + 1]);
       item.norms = Array.from(row.norms.subarray(first, f));

@@ -54,11 +54,19 @@ export function toMemoryItem(item: CachedItem, score?: number): MemoryItem {
 export class MemoryCache {
   private readonly groups = new Map<string, Group>();
 
-  constructor(public version: number) {}
+  /**
+   * @param withVectors false when packed items were loaded without their vectors (the blocks'
+   *   vector rows are most of the bytes, and only a search with a query reads them): such a
+   *   cache answers filters, listings and gets, and is loaded again for a query.
+   */
+  constructor(
+    public version: number,
+    readonly withVectors = true,
+  ) {}
 
   /** Builds a cache from namespace rows (any order) and items (any order). */
-  static build(version: number, namespaces: Array<[ns: string[], seq: number]>, items: CachedItem[]): MemoryCache {
-    const cache = new MemoryCache(version);
+  static build(version: number, namespaces: Array<[ns: string[], seq: number]>, items: CachedItem[], withVectors = true): MemoryCache {
+    const cache = new MemoryCache(version, withVectors);
     namespaces.sort((a, b) => a[1] - b[1]);
     for (const [ns, seq] of namespaces) cache.groups.set(nsId(ns), { ns, seq, items: new Map() });
     cache.maxSeq = namespaces.at(-1)?.[1] ?? -Infinity;
@@ -143,6 +151,7 @@ export class MemoryCache {
     const limit = op.limit ?? 10;
     const candidates = this.candidates(op, now);
     if (!op.query) return candidates.slice(offset, offset + limit).map((item) => ({ item }));
+    if (!this.withVectors) throw new Error("a search with a query needs a copy of the items loaded with their vectors");
     const query = op.query;
     const queryNorm = magnitude(query);
     // Each item's best score over its fields, and where that score stood in the list of every

@@ -48,14 +48,20 @@ const FIRST_SWEEP_MS = 5_000;
 export function createMemoryStore(ctx: EngineContext, options: MemoryStoreOptions = {}): EngineMemoryStore {
   const { db } = ctx;
   let cache: MemoryCache | undefined;
+  /** Once a search here had a query, copies are loaded with vectors: the next query likely follows. */
+  let queried = false;
   const packer = new Packer(ctx, options.packing);
 
-  /** The cache, loaded again in this transaction when another writer moved the version on. */
-  async function current(tx: ReadTx, counter: () => Promise<Counter>): Promise<MemoryCache> {
+  /**
+   * The cache, loaded again in this transaction when another writer moved the version on, or
+   * when a query needs the vectors a copy loaded for filters left out.
+   */
+  async function current(tx: ReadTx, counter: () => Promise<Counter>, needVectors: boolean): Promise<MemoryCache> {
     const version = counter().then((c) => c[0]);
     // Without a copy there is no version to compare: the rows are asked for with the counter.
-    if (!cache || cache.version !== (await version)) {
-      const loaded = await loadCache(tx, ctx, version);
+    if (!cache || (needVectors && !cache.withVectors) || cache.version !== (await version)) {
+      queried ||= needVectors;
+      const loaded = await loadCache(tx, ctx, version, queried);
       cache = loaded.cache;
       packer.loaded(loaded.unpacked);
     }
@@ -67,7 +73,8 @@ export function createMemoryStore(ctx: EngineContext, options: MemoryStoreOption
     const needsCache = ops.some((op) => op.op === "search" || op.op === "list");
     // With a copy of the items, gets of packed items may be answered from it: its version goes out with them.
     if (cache && ops.some((op) => op.op === "get")) void counter();
-    const c = needsCache ? await current(tx, counter) : undefined;
+    const needVectors = ops.some((op) => op.op === "search" && op.query !== undefined);
+    const c = needsCache ? await current(tx, counter, needVectors) : undefined;
     const ifCurrent = async () => (cache && cache.version === (await counter())[0] ? cache : undefined);
     // Gets read their rows; all requests go out together.
     return Promise.all(

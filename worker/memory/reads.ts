@@ -84,14 +84,14 @@ async function unpackedItems(tx: ReadTx, ctx: EngineContext): Promise<CachedItem
   return items;
 }
 
-/** The live slots of every block, with the expiries extended since packing. */
-async function packedItems(tx: ReadTx, ctx: EngineContext): Promise<CachedItem[]> {
+/** The live slots of every block, with the expiries extended since packing (and their vectors when asked). */
+async function packedItems(tx: ReadTx, ctx: EngineContext, withVectors: boolean): Promise<CachedItem[]> {
   const meta = tx.objectStore("meta");
   const [blockKeys, blocks, vectorKeys, vectors, deadKeys, extendedKeys, extended] = await Promise.all([
     meta.getAllKeys(allOf("b")),
     meta.getAll(allOf("b")),
-    meta.getAllKeys(allOf("v")),
-    meta.getAll(allOf("v")),
+    withVectors ? meta.getAllKeys(allOf("v")) : [],
+    withVectors ? meta.getAll(allOf("v")) : [],
     meta.getAllKeys(allOf("d")),
     meta.getAllKeys(allOf("e")),
     meta.getAll(allOf("e")),
@@ -103,24 +103,33 @@ async function packedItems(tx: ReadTx, ctx: EngineContext): Promise<CachedItem[]
   const vectorsOf = new Map(vectorKeys.map((k, i) => [(k as Key)[2] as number, vectors[i]]));
   const perBlock = blockKeys.map((k, b) => {
     const block = (k as Key)[2] as number;
-    const v = vectorsOf.get(block);
+    const v = withVectors ? vectorsOf.get(block) : undefined;
     const row = checkBlock(blocks[b], block, v);
-    return blockItems(ctx, row, block, v as Float32Array, (i) => dead.has(`${block}/${i}`), (i) => expiry.get(`${block}/${i}`));
+    return blockItems(ctx, row, block, v as Float32Array | undefined, (i) => dead.has(`${block}/${i}`), (i) => expiry.get(`${block}/${i}`));
   });
   return perBlock.flat();
 }
 
 /**
  * Every namespace and item, read in one transaction: item rows and blocks at once, with the
- * version (a worker that has no copy yet asks for everything in one round trip).
+ * version (a worker that has no copy yet asks for everything in one round trip). The blocks'
+ * vectors only `withVectors`: 10,000 items of 384 dimensions are 15 MB of vectors, and a search
+ * by filter does not need them.
  */
-export async function loadCache(tx: ReadTx, ctx: EngineContext, versionRead: Promise<number>): Promise<{ cache: MemoryCache; unpacked: number }> {
+export async function loadCache(tx: ReadTx, ctx: EngineContext, versionRead: Promise<number>, withVectors: boolean): Promise<{ cache: MemoryCache; unpacked: number }> {
   const meta = tx.objectStore("meta");
-  const [version, nsKeys, nsSeqs, unpacked, packed] = await Promise.all([versionRead, meta.getAllKeys(allNamespaces()), meta.getAll(allNamespaces()), unpackedItems(tx, ctx), packedItems(tx, ctx)]);
+  const [version, nsKeys, nsSeqs, unpacked, packed] = await Promise.all([
+    versionRead,
+    meta.getAllKeys(allNamespaces()),
+    meta.getAll(allNamespaces()),
+    unpackedItems(tx, ctx),
+    packedItems(tx, ctx, withVectors),
+  ]);
   const cache = MemoryCache.build(
     version,
     nsKeys.map((k, i) => [(k as Key)[2] as string[], nsSeqs[i] as number]),
     unpacked.length === 0 ? packed : packed.length === 0 ? unpacked : unpacked.concat(packed),
+    withVectors,
   );
   return { cache, unpacked: unpacked.length };
 }
