@@ -24,6 +24,9 @@ import {
  */
 const R = "r";
 
+/** The largest count IDBObjectStore.getAll takes (an unsigned long). */
+const MAX_GET_ALL = 0xffff_ffff;
+
 interface RunRow extends RunMetadata {
   /** Last event seq handed out. */
   eventSeq: number;
@@ -249,7 +252,11 @@ export function createRunStore(ctx: EngineContext): RunStore {
       assertCount(limit, "limit");
       if (limit === 0) return [];
       const range = IDBKeyRange.bound([R, runId, sinceSeq ?? 0], [R, runId, Infinity], true, false);
-      return db.read(["events"], async (tx) => (await tx.objectStore("events").getAll(range, limit)) as WorkflowEvent[], "reading run events");
+      // getAll's count is an unsigned 32-bit number and throws above it: a larger limit (the
+      // contract's limit is a usize, and "all" is often asked as Number.MAX_SAFE_INTEGER) takes
+      // every event, which no run can have 2^32 of anyway.
+      const count = limit > MAX_GET_ALL ? undefined : limit;
+      return db.read(["events"], async (tx) => (await tx.objectStore("events").getAll(range, count)) as WorkflowEvent[], "reading run events");
     },
 
     async deleteRun(runId) {

@@ -103,6 +103,17 @@ export function runsSpec(backend: Backend): void {
       expect((await runs.getEvents("r2", 0, 10)).map((e) => e.kind)).toEqual(["other"]);
     });
 
+    it("getEvents takes any whole limit: one past 2^32, or Number.MAX_SAFE_INTEGER for all, returns every later event", async () => {
+      const { runs } = await fresh();
+      await runs.createRun("r", "w", {});
+      for (let i = 0; i < 4; i++) await runs.appendEvent({ runId: "r", kind: "k", data: { i } });
+      for (const limit of [2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, Number.MAX_SAFE_INTEGER]) {
+        expect((await runs.getEvents("r", undefined, limit)).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+        expect((await runs.getEvents("r", 2, limit)).map((e) => e.seq)).toEqual([3, 4]);
+      }
+      expect(await runs.getEvents("r", Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)).toEqual([]);
+    });
+
     it("deleteRun removes the run, its checkpoints and events, and says whether it existed", async () => {
       const { runs, name } = await fresh();
       const before = await backend.countRows(name);
