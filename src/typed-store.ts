@@ -1,6 +1,6 @@
 import type { Codec } from "./codec.js";
 import type { JsonCodec } from "./json-codec.js";
-import { StoreError, invalid } from "./errors.js";
+import { StoreError, invalid, isStoreError } from "./errors.js";
 import { assertGraphHash, assertId, isPlainObject } from "./validate.js";
 import type { BlobCheckpointStore, LoadedBlob } from "./types.js";
 
@@ -37,7 +37,15 @@ export class TypedCheckpointStore<S = unknown> {
     if (!isPlainObject(checkpoint)) throw invalid("checkpoint must be an object { id, state }");
     assertId(checkpoint.id, "checkpoint.id");
     assertGraphHash(graphHash);
-    await this.blobs.save(checkpoint.id, traceId, graphHash, this.codec.encode(checkpoint));
+    let bytes: Uint8Array;
+    try {
+      bytes = this.codec.encode(checkpoint);
+    } catch (e) {
+      // A codec of the app's own may throw anything; the caller still gets a StoreError.
+      if (isStoreError(e)) throw e;
+      throw new StoreError("INVALID_ARGUMENT", `the codec could not encode checkpoint "${checkpoint.id}": ${String(e)}`, { cause: e });
+    }
+    await this.blobs.save(checkpoint.id, traceId, graphHash, bytes);
   }
 
   /** The checkpoint, or undefined; GRAPH_MISMATCH when another graph wrote it. */
@@ -63,7 +71,12 @@ export class TypedCheckpointStore<S = unknown> {
         `checkpoint "${record.checkpointId}" was written by graph ${hex(record.graphHash)}, not ${hex(expectedHash)}`,
       );
     }
-    return this.codec.decode(loaded.bytes);
+    try {
+      return this.codec.decode(loaded.bytes);
+    } catch (e) {
+      if (isStoreError(e)) throw e;
+      throw new StoreError("INTEGRITY", `the codec could not decode checkpoint "${record.checkpointId}": ${String(e)}`, { cause: e });
+    }
   }
 }
 

@@ -156,7 +156,8 @@ export function createEventStore(
     const stored = row ? await storedEvents(tx, thread, turn) : [];
     const pending = buffer.get(bufferKey(thread, turn))?.events ?? [];
     if (!row && pending.length === 0) return undefined;
-    return { threadId: thread, turn, events: [...stored, ...pending], finished: row?.finished ?? false };
+    // Copies of the buffered envelopes: on openEngine a caller changing what it read must not change what is flushed.
+    return { threadId: thread, turn, events: [...stored, ...pending.map((e) => structuredClone(e))], finished: row?.finished ?? false };
   }
 
   async function readTurns(thread: string): Promise<StoredTurnEvents[]> {

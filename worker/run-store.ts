@@ -24,6 +24,9 @@ import {
  */
 const R = "r";
 
+/** The largest count IDBObjectStore.getAll takes (an unsigned long). */
+const MAX_GET_ALL = 0xffff_ffff;
+
 interface RunRow extends RunMetadata {
   /** Last event seq handed out. */
   eventSeq: number;
@@ -154,7 +157,8 @@ export function createRunStore(ctx: EngineContext): RunStore {
       assertId(runId, "runId");
       assertId(nodeId, "nodeId");
       assertBytes(state, "state");
-      if (metadata !== undefined) {
+      // undefined and null both stand for the contract's None.
+      if (metadata != null) {
         assertStringRecord(metadata, "metadata");
         assertPlainObject(metadata, "metadata", ctx.limits.metadataBytes);
       }
@@ -169,7 +173,7 @@ export function createRunStore(ctx: EngineContext): RunStore {
           const seq = (await newestSeq(tx, runId, nodeId)) + 1;
           const ref = await payloads.put(tx, encoded);
           const row: CheckpointRow = { createdAt, size: state.length, order: run.saved + 1, ref };
-          if (metadata !== undefined) row.metadata = { ...metadata };
+          if (metadata != null) row.metadata = { ...metadata };
           const meta = tx.objectStore("meta");
           await meta.put(row, cpKey(runId, nodeId, seq));
           // Every change to a run is a change of the run: updatedAt moves, never backwards.
@@ -220,7 +224,7 @@ export function createRunStore(ctx: EngineContext): RunStore {
       const { runId, kind, nodeId, data } = event;
       assertId(runId, "event.runId");
       assertId(kind, "event.kind");
-      if (nodeId !== undefined) assertId(nodeId, "event.nodeId");
+      if (nodeId != null) assertId(nodeId, "event.nodeId");
       // One walk checks everything in the event (its data too) and measures it.
       assertSize(assertPlainData(event, "event"), ctx.limits.eventBytes, "event");
       const timestamp = ctx.now();
@@ -231,7 +235,7 @@ export function createRunStore(ctx: EngineContext): RunStore {
           if (!run) throw runNotFound(runId);
           const seq = run.eventSeq + 1;
           const stored: WorkflowEvent = { runId, kind, seq, timestamp };
-          if (nodeId !== undefined) stored.nodeId = nodeId;
+          if (nodeId != null) stored.nodeId = nodeId;
           if (data !== undefined) stored.data = data;
           await tx.objectStore("events").put(stored, [R, runId, seq]);
           await tx.objectStore("meta").put({ ...run, eventSeq: seq, updatedAt: Math.max(timestamp, run.updatedAt) } satisfies RunRow, runKey(runId));
@@ -245,11 +249,15 @@ export function createRunStore(ctx: EngineContext): RunStore {
 
     async getEvents(runId, sinceSeq, limit) {
       assertId(runId, "runId");
-      if (sinceSeq !== undefined) assertCount(sinceSeq, "sinceSeq");
+      if (sinceSeq != null) assertCount(sinceSeq, "sinceSeq");
       assertCount(limit, "limit");
       if (limit === 0) return [];
       const range = IDBKeyRange.bound([R, runId, sinceSeq ?? 0], [R, runId, Infinity], true, false);
-      return db.read(["events"], async (tx) => (await tx.objectStore("events").getAll(range, limit)) as WorkflowEvent[], "reading run events");
+      // getAll's count is an unsigned 32-bit number and throws above it: a larger limit (the
+      // contract's limit is a usize, and "all" is often asked as Number.MAX_SAFE_INTEGER) takes
+      // every event, which no run can have 2^32 of anyway.
+      const count = limit > MAX_GET_ALL ? undefined : limit;
+      return db.read(["events"], async (tx) => (await tx.objectStore("events").getAll(range, count)) as WorkflowEvent[], "reading run events");
     },
 
     async deleteRun(runId) {

@@ -38,7 +38,7 @@ const headKey = (thread: string) => [T, "head", thread];
  * serializes across every tab: fixed-width base-36 time, then a per-thread counter. They sort by
  * creation as plain strings, also for saves within one millisecond or from two tabs at once.
  */
-function nextId(head: HeadRow | undefined, now: number): { id: string; ts: number; seq: number } {
+function nextId(head: Pick<HeadRow, "ts" | "seq"> | undefined, now: number): { id: string; ts: number; seq: number } {
   const ts = Math.max(now, head?.ts ?? 0);
   const seq = (head?.seq ?? 0) + 1;
   return { id: ts.toString(36).padStart(9, "0") + seq.toString(36).padStart(7, "0"), ts, seq };
@@ -50,6 +50,13 @@ function notFound(thread: string, id?: string): StoreError {
 
 export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
   const { db, payloads } = ctx;
+  /**
+   * The last id's time and counter of each thread whose head row went with its last checkpoint:
+   * a save made after that in the same millisecond (or under a frozen test clock) still makes a
+   * new id, never one this store handed out before.
+   */
+  const retired = new Map<string, Pick<HeadRow, "ts" | "seq">>();
+  const retire = (threadId: string, head: HeadRow | undefined) => head && retired.set(threadId, { ts: head.ts, seq: head.seq });
 
   const toMeta = (threadId: string, checkpointId: string, row: CheckpointRow): ThreadCheckpointMeta => ({
     threadId,
@@ -85,7 +92,8 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
   async function dropThread(tx: WriteTx, threadId: string): Promise<void> {
     const meta = tx.objectStore("meta");
     const range = prefixRange([T, "cp", threadId]);
-    const rows = (await meta.getAll(range)) as CheckpointRow[];
+    const [rows, head] = await Promise.all([meta.getAll(range) as Promise<CheckpointRow[]>, headOf(tx, threadId)]);
+    retire(threadId, head);
     for (const row of rows) await payloads.release(tx, row.ref);
     await meta.delete(range);
     await meta.delete(headKey(threadId));
@@ -105,7 +113,8 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
           const meta = tx.objectStore("meta");
           // The payload's requests and the head's read go out together: one round trip less.
           const [head, ref] = await Promise.all([headOf(tx, threadId), payloads.put(tx, encoded)]);
-          const { id, ts, seq } = nextId(head, createdAt);
+          const { id, ts, seq } = nextId(head ?? retired.get(threadId), createdAt);
+          retired.delete(threadId);
           await Promise.all([
             meta.put({ createdAt, size: state.length, metadata, ref } satisfies CheckpointRow, cpKey(threadId, id)),
             meta.put({ latest: id, count: (head?.count ?? 0) + 1, ts, seq } satisfies HeadRow, headKey(threadId)),
@@ -173,6 +182,7 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
           const meta = tx.objectStore("meta");
           const row = (await meta.get(cpKey(threadId, checkpointId))) as CheckpointRow | undefined;
           if (!row) throw notFound(threadId, checkpointId);
+          retire(threadId, await headOf(tx, threadId));
           await payloads.release(tx, row.ref);
           await meta.delete(cpKey(threadId, checkpointId));
           await meta.delete(headKey(threadId));
@@ -223,6 +233,7 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
         await payloads.release(tx, row.ref);
         await meta.delete(cpKey(threadId, checkpointId));
         if (head.count <= 1) {
+          retire(threadId, head);
           await meta.delete(headKey(threadId));
           return;
         }

@@ -37,11 +37,14 @@ export interface WorkflowEventInput {
   runId: string;
   /** What happened, e.g. "node_started". */
   kind: string;
-  nodeId?: string;
+  /** Absent, undefined or null: no node (the contract's Option). */
+  nodeId?: string | null;
   data?: unknown;
 }
 
-export interface WorkflowEvent extends WorkflowEventInput {
+export interface WorkflowEvent extends Omit<WorkflowEventInput, "nodeId"> {
+  /** Present only when the event was appended with a node. */
+  nodeId?: string;
   /** Dense and strictly increasing per run, starting at 1. */
   seq: number;
   timestamp: number;
@@ -54,7 +57,7 @@ export interface RunStore {
   /** Rejects with NOT_FOUND for an unknown run. */
   updateRunStatus(runId: string, status: RunStatus): Promise<void>;
   /** Rejects with NOT_FOUND for an unknown run. */
-  saveCheckpoint(runId: string, nodeId: string, state: Uint8Array, metadata?: Record<string, string>): Promise<CheckpointMeta>;
+  saveCheckpoint(runId: string, nodeId: string, state: Uint8Array, metadata?: Record<string, string> | null): Promise<CheckpointMeta>;
   /** The node's newest checkpoint, or undefined. */
   loadCheckpoint(runId: string, nodeId: string): Promise<RunCheckpoint | undefined>;
   loadCheckpointAt(runId: string, nodeId: string, seq: number): Promise<RunCheckpoint | undefined>;
@@ -64,8 +67,8 @@ export interface RunStore {
   listNodeCheckpoints(runId: string, nodeId: string): Promise<CheckpointMeta[]>;
   /** Resolves with the event's seq. Rejects with NOT_FOUND for an unknown run. */
   appendEvent(event: WorkflowEventInput): Promise<number>;
-  /** Events with seq greater than sinceSeq (all when absent), ascending, at most limit. */
-  getEvents(runId: string, sinceSeq: number | undefined, limit: number): Promise<WorkflowEvent[]>;
+  /** Events with seq greater than sinceSeq (all when undefined or null), ascending, at most limit. */
+  getEvents(runId: string, sinceSeq: number | null | undefined, limit: number): Promise<WorkflowEvent[]>;
   /** Removes the run, its checkpoints and events; resolves with whether the run existed. */
   deleteRun(runId: string): Promise<boolean>;
 }

@@ -4,7 +4,7 @@ import type { Metadata } from "../types.js";
 
 export interface ThreadCheckpointMeta {
   threadId: string;
-  /** Made by the store; ids of one thread sort by creation order as plain strings. */
+  /** Made by the store; ids of one thread sort by creation order as plain strings, and are not made again after a delete. */
   checkpointId: string;
   /** Milliseconds since the epoch, when the store accepted the checkpoint. */
   createdAt: number;

@@ -19,6 +19,7 @@ import { WriteQueue } from "./write-queue.js";
 import { putRequest, putWritesRequest } from "./saver-requests.js";
 import { RecentTuples, addressOf } from "./recent-tuples.js";
 import { canonicalJson } from "../canonical-json.js";
+import { invalid } from "../errors.js";
 
 export { canonicalJson };
 
@@ -186,7 +187,7 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
    */
   async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions?: ChannelVersions): Promise<RunnableConfig> {
     const threadId = config.configurable?.thread_id;
-    if (threadId === undefined) throw new Error(`Failed to put checkpoint. ${MISSING_THREAD}`);
+    if (threadId === undefined) throw invalid(`Failed to put checkpoint. ${MISSING_THREAD}`);
     const ns: string = config.configurable?.checkpoint_ns ?? "";
     await this.write(putRequest(this.serde, config, checkpoint, metadata, newVersions), threadId, ns);
     return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
@@ -195,8 +196,8 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
   async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string, taskPath?: string): Promise<void> {
     const threadId = config.configurable?.thread_id;
     const checkpointId = config.configurable?.checkpoint_id;
-    if (threadId === undefined) throw new Error(`Failed to put writes. ${MISSING_THREAD}`);
-    if (checkpointId === undefined) throw new Error('Failed to put writes. The RunnableConfig is missing a "checkpoint_id" in its "configurable" property.');
+    if (threadId === undefined) throw invalid(`Failed to put writes. ${MISSING_THREAD}`);
+    if (checkpointId === undefined) throw invalid('Failed to put writes. The RunnableConfig is missing a "checkpoint_id" in its "configurable" property.');
     await this.write(putWritesRequest(this.serde, config, writes, taskId, taskPath), threadId, config.configurable?.checkpoint_ns ?? "");
   }
 

@@ -3,6 +3,9 @@ import type { BlobCheckpointStore, Stores } from "../../src/types";
 import type { Backend } from "./backend";
 import { storesFor } from "./stores-for";
 import { expectCode } from "./expect-code";
+import { TypedCheckpointStore } from "../../src/typed-store";
+import { jsonCodec } from "../../src/json-codec";
+import type { Codec } from "../../src/codec";
 
 const bytes = (...b: number[]) => new Uint8Array(b);
 const MAX_U64 = 0xffff_ffff_ffff_ffffn;
@@ -89,6 +92,92 @@ export function blobsSpec(backend: Backend): void {
       await a.blobs.save("3", "t", 1n, bytes(3));
       expect((await b.blobs.list("t")).map((r) => r.checkpointId)).toEqual(["1", "2", "3"]);
       expect((await b.blobs.loadLatest("t"))!.record.checkpointId).toBe("3");
+    });
+
+    it("TypedCheckpointStore round-trips plain data through jsonCodec, by id and as the trace's latest", async () => {
+      const { blobs } = await fresh();
+      const typed = new TypedCheckpointStore(blobs, jsonCodec());
+      const states: unknown[] = [
+        { messages: [{ role: "user", content: "héllo \u{1F600}" }], step: 3, done: false, none: null, ratio: -1.5e-300 },
+        [],
+        "",
+        0,
+        null,
+        { nested: { deeper: [[1, [2, { three: "3" }]]] }, "__proto__ as text": "__proto__", "": "empty key" },
+      ];
+      for (const [i, state] of states.entries()) {
+        await typed.saveWithTrace("trace", { id: `cp${i}`, state }, MAX_U64);
+        expect(await typed.load(`cp${i}`, MAX_U64)).toEqual({ id: `cp${i}`, state });
+        expect(await typed.loadLatest("trace", MAX_U64)).toEqual({ id: `cp${i}`, state });
+      }
+      expect(await typed.load("absent", MAX_U64)).toBeUndefined();
+      expect(await typed.loadLatest("no-such-trace", MAX_U64)).toBeUndefined();
+    });
+
+    it("TypedCheckpointStore rejects with GRAPH_MISMATCH when the stored hash differs, on load and on a latest that another graph wrote", async () => {
+      const { blobs } = await fresh();
+      const typed = new TypedCheckpointStore(blobs, jsonCodec());
+      await typed.saveWithTrace("trace", { id: "old", state: { v: 1 } }, 1n);
+      await typed.saveWithTrace("trace", { id: "new", state: { v: 2 } }, 2n);
+      await expectCode(typed.load("old", 2n), "GRAPH_MISMATCH");
+      await expectCode(typed.load("new", 0n), "GRAPH_MISMATCH");
+      // Latest is the trace's newest checkpoint: an older one of the expected graph is not used instead.
+      await expectCode(typed.loadLatest("trace", 1n), "GRAPH_MISMATCH");
+      expect(await typed.loadLatest("trace", 2n)).toEqual({ id: "new", state: { v: 2 } });
+      expect(await typed.load("old", 1n)).toEqual({ id: "old", state: { v: 1 } });
+    });
+
+    it("jsonCodec refuses with INVALID_ARGUMENT what JSON would change, and nothing is saved", async () => {
+      const { blobs } = await fresh();
+      const typed = new TypedCheckpointStore(blobs, jsonCodec());
+      const cyclic: Record<string, unknown> = {};
+      cyclic.self = cyclic;
+      class Point {
+        x = 1;
+      }
+      const lossy: Record<string, unknown> = {
+        nan: { x: Number.NaN },
+        infinity: [Infinity],
+        negInfinity: -Infinity,
+        undefinedItem: [1, undefined, 3],
+        hole: [1, , 3],
+        date: { at: new Date(0) },
+        map: new Map([["k", 1]]),
+        set: { s: new Set([1]) },
+        typedArray: { b: new Uint8Array([1, 2]) },
+        instance: { p: new Point() },
+        fn: { f: () => 1 },
+        symbol: { s: Symbol("s") },
+        toJSON: { toJSON: () => "other" },
+        cyclic,
+        bigint: { n: 1n },
+      };
+      for (const [id, state] of Object.entries(lossy)) await expectCode(typed.saveWithTrace("lossy", { id, state }, 1n), "INVALID_ARGUMENT");
+      expect(await blobs.list("lossy")).toEqual([]);
+      // What reads back the same is kept: a property set to undefined is left out, -0 is 0.
+      await typed.saveWithTrace("kept", { id: "k", state: { a: undefined, b: -0 } }, 1n);
+      expect((await typed.load("k", 1n))?.state).toEqual({ b: 0 });
+    });
+
+    it("TypedCheckpointStore reports a codec of the app's own that throws as a StoreError: INVALID_ARGUMENT on encode, INTEGRITY on decode", async () => {
+      const { blobs } = await fresh();
+      const failing = (where: "encode" | "decode"): Codec<{ id: string; state: unknown }> => ({
+        encode: (v) => {
+          if (where === "encode") throw new RangeError("cannot encode");
+          return new TextEncoder().encode(JSON.stringify(v));
+        },
+        decode: (b) => {
+          if (where === "decode") throw new SyntaxError("cannot decode");
+          return JSON.parse(new TextDecoder().decode(b)) as { id: string; state: unknown };
+        },
+      });
+      await expectCode(new TypedCheckpointStore(blobs, failing("encode")).saveWithTrace("t", { id: "a", state: 1 }, 1n), "INVALID_ARGUMENT");
+      expect(await blobs.list("t")).toEqual([]);
+      const decodeFails = new TypedCheckpointStore(blobs, failing("decode"));
+      await decodeFails.saveWithTrace("t", { id: "a", state: 1 }, 1n);
+      const e = await expectCode(decodeFails.load("a", 1n), "INTEGRITY");
+      expect((e as Error & { cause?: unknown }).cause).toBeInstanceOf(SyntaxError);
+      await expectCode(decodeFails.loadLatest("t", 1n), "INTEGRITY");
     });
 
     it("rejects bad arguments with INVALID_ARGUMENT and writes nothing", async () => {

@@ -33,6 +33,31 @@ export function eventsSpec(backend: Backend): void {
       expect(await events.getTurn("t", 1)).toBeUndefined();
     });
 
+    it("stores each event as appended: changing an event read back before the turn is written changes nothing stored", async () => {
+      const { events } = await fresh();
+      const appended = { type: "tool", args: { path: ["a"] } };
+      await events.append("t", 0, appended);
+      appended.args.path.push("changed after append");
+      const read = (await events.getTurn("t", 0))!.events[0] as { args: { path: string[] }; extra?: number };
+      read.args.path.push("changed after getTurn");
+      const [viaGetEvents] = (await events.getEvents("t")) as Array<{ extra?: number }>;
+      viaGetEvents.extra = 1;
+      (await events.getTurns("t"))[0].events.length = 0;
+      await events.finishTurn("t", 0);
+      expect((await events.getTurn("t", 0))!.events).toEqual([{ type: "tool", args: { path: ["a"] } }]);
+    });
+
+    it("finishing a turn that has no events stores it empty and finished, so later appends to it reject", async () => {
+      const { events } = await fresh();
+      expect(await events.getTurn("t", 7)).toBeUndefined();
+      await events.finishTurn("t", 7);
+      expect(await events.getTurn("t", 7)).toEqual({ threadId: "t", turn: 7, events: [], finished: true });
+      expect(await events.getTurns("t")).toEqual([{ threadId: "t", turn: 7, events: [], finished: true }]);
+      await expectCode(events.append("t", 7, { late: true }), "TURN_FINISHED");
+      await expectCode(events.finishTurn("t", 7), "TURN_FINISHED");
+      expect(await events.getEvents("t")).toEqual([]);
+    });
+
     it("rejects appends to a finished turn with TURN_FINISHED", async () => {
       const { events } = await fresh();
       await events.append("t", 3, { n: 1 });

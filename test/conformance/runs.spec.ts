@@ -103,6 +103,31 @@ export function runsSpec(backend: Backend): void {
       expect((await runs.getEvents("r2", 0, 10)).map((e) => e.kind)).toEqual(["other"]);
     });
 
+    it("takes null, as undefined, for the contract's optional sinceSeq, checkpoint metadata and event nodeId", async () => {
+      const { runs } = await fresh();
+      await runs.createRun("r", "w", {});
+      const cp = await runs.saveCheckpoint("r", "n", bytes(1), null);
+      expect(cp).not.toHaveProperty("metadata");
+      expect((await runs.loadCheckpointAt("r", "n", cp.seq))!.meta).not.toHaveProperty("metadata");
+      expect(await runs.appendEvent({ runId: "r", kind: "k", nodeId: null })).toBe(1);
+      await runs.appendEvent({ runId: "r", kind: "k", nodeId: "n" });
+      const events = await runs.getEvents("r", null, 10);
+      expect(events.map((e) => [e.seq, e.nodeId])).toEqual([[1, undefined], [2, "n"]]);
+      expect(events[0]).not.toHaveProperty("nodeId");
+      expect((await runs.getEvents("r", 1, 10)).map((e) => e.seq)).toEqual([2]);
+    });
+
+    it("getEvents takes any whole limit: one past 2^32, or Number.MAX_SAFE_INTEGER for all, returns every later event", async () => {
+      const { runs } = await fresh();
+      await runs.createRun("r", "w", {});
+      for (let i = 0; i < 4; i++) await runs.appendEvent({ runId: "r", kind: "k", data: { i } });
+      for (const limit of [2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, Number.MAX_SAFE_INTEGER]) {
+        expect((await runs.getEvents("r", undefined, limit)).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+        expect((await runs.getEvents("r", 2, limit)).map((e) => e.seq)).toEqual([3, 4]);
+      }
+      expect(await runs.getEvents("r", Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)).toEqual([]);
+    });
+
     it("deleteRun removes the run, its checkpoints and events, and says whether it existed", async () => {
       const { runs, name } = await fresh();
       const before = await backend.countRows(name);

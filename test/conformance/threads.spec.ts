@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Stores, ThreadCheckpointStore } from "../../src/types";
 import type { Backend } from "./backend";
 import { storesFor } from "./stores-for";
@@ -66,6 +66,27 @@ export function threadsSpec(backend: Backend): void {
       expect([...ids].sort()).toEqual(ids);
       expect((await threads.list("t")).map((m) => m.checkpointId)).toEqual(ids);
       expect((await threads.list("t")).map((m) => m.metadata.i)).toEqual(ids.map((_, i) => i));
+    });
+
+    it("never hands out an id again after a thread's checkpoints are all deleted, also within one millisecond", async () => {
+      const { threads } = await fresh();
+      // The clock stands still (where the store runs in this thread): every save is in one millisecond.
+      vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+      try {
+        const ids: string[] = [];
+        for (let i = 0; i < 3; i++) {
+          ids.push(await threads.save("t", { i }, bytes(i)));
+          await threads.delete("t", ids[ids.length - 1]);
+          ids.push(await threads.save("t", { i }, bytes(i)));
+          await threads.deleteThread("t");
+        }
+        const last = await threads.save("t", {}, bytes(9));
+        expect(new Set([...ids, last]).size).toBe(ids.length + 1);
+        expect([...ids, last]).toEqual([...ids, last].sort());
+        expect((await threads.loadLatest("t")).meta.checkpointId).toBe(last);
+      } finally {
+        vi.useRealTimers();
+      }
     });
 
     it("loadLatest returns the newest checkpoint and follows deletes of the newest", async () => {

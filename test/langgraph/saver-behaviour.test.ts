@@ -15,6 +15,7 @@ import { IndexedDBSaver } from "../../src/langgraph/index";
 import type { Engine } from "../../worker/index";
 import { countRows, openTestEngine } from "./engine";
 import { uniqueName } from "../conformance/backend";
+import { expectCode } from "../conformance/expect-code";
 
 // What LangGraph's suite does not check: list order, writes before put, special/regular write
 // semantics, write order with task paths, type-tag round trips, and deleteThread leaving nothing.
@@ -224,6 +225,18 @@ describe("IndexedDBSaver beyond LangGraph's suite", () => {
     expect(compareChannelVersions(saver.getNextVersion(v2), v2)).toBe(1);
     expect(v2OtherBranch).not.toEqual(v2);
     expect(compareChannelVersions(saver.getNextVersion(9 as never), saver.getNextVersion(8 as never))).toBe(1);
+  });
+
+  it("rejects a config without thread_id, or writes without checkpoint_id, with INVALID_ARGUMENT and stores nothing", async () => {
+    const { saver, name } = await fresh();
+    const baseline = await countRows(name);
+    const c = checkpoint({ a: 1 }, { a: 1 });
+    await expectCode(saver.put({ configurable: {} }, c, meta(0), { a: 1 }), "INVALID_ARGUMENT");
+    await expectCode(saver.put({}, c, meta(0), { a: 1 }), "INVALID_ARGUMENT");
+    await expectCode(saver.putWrites({ configurable: { checkpoint_id: c.id } }, [["a", 1]], "task"), "INVALID_ARGUMENT");
+    await expectCode(saver.putWrites(cfg("t"), [["a", 1]], "task"), "INVALID_ARGUMENT");
+    expect(await countRows(name)).toEqual(baseline);
+    expect(await saver.getTuple({ configurable: {} })).toBeUndefined();
   });
 
   it("deleteThread leaves no row behind in any object store, for every namespace", async () => {

@@ -51,15 +51,15 @@ export class MemoryRuns implements RunStore {
     this.run(runId).meta.status = status;
   }
 
-  async saveCheckpoint(runId: string, nodeId: string, state: Uint8Array, metadata?: Record<string, string>): Promise<CheckpointMeta> {
+  async saveCheckpoint(runId: string, nodeId: string, state: Uint8Array, metadata?: Record<string, string> | null): Promise<CheckpointMeta> {
     assertId(runId, "runId");
     assertId(nodeId, "nodeId");
     assertBytes(state, "state");
-    if (metadata !== undefined) assertStringRecord(metadata, "metadata");
+    if (metadata != null) assertStringRecord(metadata, "metadata");
     const run = this.run(runId);
     const seq = run.checkpoints.filter((c) => c.meta.nodeId === nodeId).length + 1;
     const meta: CheckpointMeta = { runId, nodeId, seq, createdAt: 0, size: state.length };
-    if (metadata !== undefined) meta.metadata = { ...metadata };
+    if (metadata != null) meta.metadata = { ...metadata };
     run.checkpoints.push({ meta, state: state.slice() });
     return clone(meta);
   }
@@ -94,19 +94,19 @@ export class MemoryRuns implements RunStore {
     assertPlainObject(event, "event");
     assertId(event.runId, "event.runId");
     assertId(event.kind, "event.kind");
-    if (event.nodeId !== undefined) assertId(event.nodeId, "event.nodeId");
+    if (event.nodeId != null) assertId(event.nodeId, "event.nodeId");
     if (event.data !== undefined) assertPlainData(event.data, "event.data");
     const run = this.run(event.runId);
     const stored: WorkflowEvent = { runId: event.runId, kind: event.kind, seq: run.events.length + 1, timestamp: 0 };
-    if (event.nodeId !== undefined) stored.nodeId = event.nodeId;
+    if (event.nodeId != null) stored.nodeId = event.nodeId;
     if (event.data !== undefined) stored.data = clone(event.data);
     run.events.push(stored);
     return stored.seq;
   }
 
-  async getEvents(runId: string, sinceSeq: number | undefined, limit: number): Promise<WorkflowEvent[]> {
+  async getEvents(runId: string, sinceSeq: number | null | undefined, limit: number): Promise<WorkflowEvent[]> {
     assertId(runId, "runId");
-    if (sinceSeq !== undefined) assertCount(sinceSeq, "sinceSeq");
+    if (sinceSeq != null) assertCount(sinceSeq, "sinceSeq");
     assertCount(limit, "limit");
     return (this.runs.get(runId)?.events ?? []).filter((e) => e.seq > (sinceSeq ?? 0)).slice(0, limit).map(clone);
   }
