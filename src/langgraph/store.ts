@@ -28,17 +28,25 @@ export interface IndexedDBStoreIndex {
   dims: number;
   /** A LangChain Embeddings object (as InMemoryStore takes)... */
   embeddings?: EmbeddingsLike;
-  /** ...or a function that embeds texts (documents and queries alike). */
-  embed?: (texts: string[]) => Promise<ArrayLike<number>[]> | ArrayLike<number>[];
+  /**
+   * ...or a function that embeds texts (documents and queries alike), or an Embeddings object
+   * under this name, as PostgresStore's and LangGraph Python's index configs take it.
+   */
+  embed?: ((texts: string[]) => Promise<ArrayLike<number>[]> | ArrayLike<number>[]) | EmbeddingsLike;
   /** Paths of the fields to embed ("text", "notes[*].body", "$" for the whole value). Default ["$"]. */
   fields?: string[];
 }
 
 export interface IndexedDBStoreTtl {
   /** Minutes an item lives when its put names no ttl. Default: items do not expire. */
-  defaultTtl?: number;
+  defaultTtl?: number | null;
   /** Whether get and search extend the ttl of what they return, unless told otherwise. Default true. */
   refreshOnRead?: boolean;
+  /**
+   * Accepted as PostgresStore takes it, and checked; the worker removes expired items every
+   * minute whatever it says, and an expired item is never returned even before that.
+   */
+  sweepIntervalMinutes?: number;
 }
 
 export interface IndexedDBStoreOptions {
@@ -62,11 +70,18 @@ export class IndexedDBStore extends BaseStore {
     const index = options.index;
     if (index) {
       if (!Number.isSafeInteger(index.dims) || index.dims < 1) throw new StoreError("INVALID_ARGUMENT", `index.dims must be a whole number >= 1, got ${String(index.dims)}`);
-      if (!index.embeddings && typeof index.embed !== "function") throw new StoreError("INVALID_ARGUMENT", "index needs embeddings (a LangChain Embeddings) or an embed(texts) function");
+      const embeddings = index.embeddings ?? (isEmbeddings(index.embed) ? index.embed : undefined);
+      if (index.embeddings !== undefined && !isEmbeddings(index.embeddings)) throw new StoreError("INVALID_ARGUMENT", "index.embeddings must have embedDocuments(texts) and embedQuery(text)");
+      if (!embeddings && typeof index.embed !== "function") throw new StoreError("INVALID_ARGUMENT", "index needs embeddings (a LangChain Embeddings) or an embed(texts) function");
+      // The config keeps what the app passed (indexConfig shows it); `embedder` is what embeds.
       this.index = { ...index, tokenized: (index.fields ?? ["$"]).map((p) => [p, p === "$" ? [p] : tokenizePath(p)]) };
+      this.embedder = embeddings ?? (index.embed as (texts: string[]) => Promise<ArrayLike<number>[]> | ArrayLike<number>[]);
     }
-    this.ttl = { ...options.ttl };
+    this.ttl = checkedTtl(options.ttl);
   }
+
+  /** An Embeddings object, or a function of texts. */
+  private embedder?: EmbeddingsLike | ((texts: string[]) => Promise<ArrayLike<number>[]> | ArrayLike<number>[]);
 
   /** The index configuration, as InMemoryStore exposes it. */
   get indexConfig(): IndexedDBStoreIndex | undefined {
@@ -161,6 +176,11 @@ export class IndexedDBStore extends BaseStore {
     return this.memory.sweep();
   }
 
+  /** sweepExpired under PostgresStore's name for it. */
+  sweepExpiredItems(): Promise<number> {
+    return this.sweepExpired();
+  }
+
   /** Nothing to start: the store's database is opened by openStore / openEngine. */
   override start(): void {}
 
@@ -204,17 +224,17 @@ export class IndexedDBStore extends BaseStore {
     if (!this.index) return out;
     const queries = [...new Set(ops.flatMap((op) => ("namespacePrefix" in op && op.query ? [op.query] : [])))];
     if (queries.length === 0) return out;
-    const vectors = this.index.embeddings
-      ? await Promise.all(queries.map(async (q) => this.checked(await this.index!.embeddings!.embedQuery(q))))
-      : await this.embedTexts(queries, true);
+    const embedder = this.embedder!;
+    const vectors =
+      typeof embedder === "function" ? await this.embedTexts(queries, true) : await Promise.all(queries.map(async (q) => this.checked(await embedder.embedQuery(q))));
     // A query stays in double precision: only stored vectors are float32.
     queries.forEach((q, i) => out.set(q, Float64Array.from(vectors[i])));
     return out;
   }
 
   private async embedTexts(texts: string[], asQuery: boolean): Promise<ArrayLike<number>[]> {
-    const index = this.index!;
-    const vectors = index.embeddings && !asQuery ? await index.embeddings.embedDocuments(texts) : await index.embed!(texts);
+    const embedder = this.embedder!;
+    const vectors = typeof embedder === "function" ? await embedder(texts) : await embedder.embedDocuments(texts);
     if (!Array.isArray(vectors) || vectors.length !== texts.length) {
       throw new StoreError("INVALID_ARGUMENT", `the embedding function returned ${Array.isArray(vectors) ? vectors.length : "no"} vectors for ${texts.length} texts`);
     }
@@ -225,6 +245,25 @@ export class IndexedDBStore extends BaseStore {
     if (!v || v.length !== this.index!.dims) throw new StoreError("INVALID_ARGUMENT", `an embedding has ${v?.length} dimensions; index.dims is ${this.index!.dims}`);
     return v;
   }
+}
+
+function isEmbeddings(value: unknown): value is EmbeddingsLike {
+  const e = value as EmbeddingsLike | undefined;
+  return typeof e === "object" && e !== null && typeof e.embedDocuments === "function" && typeof e.embedQuery === "function";
+}
+
+/** The ttl config, checked when the store is made rather than at its first put. */
+function checkedTtl(ttl: IndexedDBStoreTtl | undefined): IndexedDBStoreTtl {
+  if (ttl === undefined || ttl === null) return {};
+  if (typeof ttl !== "object") throw new StoreError("INVALID_ARGUMENT", `ttl must be an object, got ${typeof ttl}`);
+  const minutes = (name: "defaultTtl" | "sweepIntervalMinutes") => {
+    const v = ttl[name];
+    if (v != null && !(typeof v === "number" && v > 0 && Number.isFinite(v))) throw new StoreError("INVALID_ARGUMENT", `ttl.${name} must be a number of minutes > 0, got ${String(v)}`);
+  };
+  minutes("defaultTtl");
+  minutes("sweepIntervalMinutes");
+  if (ttl.refreshOnRead !== undefined && typeof ttl.refreshOnRead !== "boolean") throw new StoreError("INVALID_ARGUMENT", `ttl.refreshOnRead must be a boolean, got ${String(ttl.refreshOnRead)}`);
+  return { ...ttl };
 }
 
 function toItem(item: MemoryItem): Item {

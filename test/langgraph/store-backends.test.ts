@@ -1,0 +1,97 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { IDBFactory } from "fake-indexeddb";
+import { IndexedDBStore } from "../../src/langgraph/index";
+import type { Engine } from "../../worker/index";
+import { Database } from "../../worker/db";
+import { Payloads } from "../../worker/payload/index";
+import { DEFAULT_LIMITS } from "../../worker/limits";
+import { createMemoryStore, type EngineMemoryStore } from "../../worker/memory/index";
+import { openTestEngine } from "./engine";
+import { uniqueName } from "../conformance/backend";
+import { embedText } from "../memory/embeddings";
+
+/**
+ * Where LangGraph's store backends other than InMemoryStore (PostgresStore, RedisStore, and
+ * LangGraph Python's stores) agree on an answer that InMemoryStore does not give, or on a part
+ * of the surface it lacks, IndexedDBStore answers as they do. (What InMemoryStore answers is
+ * the differential test's: test/memory/differential.spec.ts.)
+ */
+describe("IndexedDBStore answers as LangGraph's store backends expect", () => {
+  const engines: Engine[] = [];
+  const memories: Array<{ db: Database; memory: EngineMemoryStore }> = [];
+  afterEach(async () => {
+    await Promise.all(engines.splice(0).map((e) => e.close()));
+    for (const { db, memory } of memories.splice(0)) {
+      await memory.dispose();
+      db.close();
+    }
+  });
+  async function engine(): Promise<Engine> {
+    const e = await openTestEngine();
+    engines.push(e);
+    return e;
+  }
+  /** A memory store whose clock stands still unless the test moves it. */
+  function frozen() {
+    const clock = { now: 1_700_000_000_000 };
+    const db = new Database({ name: uniqueName("store-backends"), indexedDB: new IDBFactory() });
+    const memory = createMemoryStore({ db, payloads: new Payloads(), now: () => clock.now, limits: DEFAULT_LIMITS }, { sweepMs: 600_000 });
+    memories.push({ db, memory });
+    return { clock, memory };
+  }
+
+  it("takes an Embeddings object as index.embed, as PostgresStore's and LangGraph Python's index configs do, and keeps it in indexConfig", async () => {
+    const calls = { documents: 0, queries: 0 };
+    const embeddings = {
+      embedDocuments: async (texts: string[]) => (calls.documents++, texts.map((t) => embedText(t, 4))),
+      embedQuery: async (text: string) => (calls.queries++, embedText(text, 4)),
+    };
+    const store = new IndexedDBStore(await engine(), { index: { dims: 4, embed: embeddings, fields: ["text"] } });
+    expect(store.indexConfig?.embed).toBe(embeddings);
+    await store.put(["docs"], "a", { text: "apple" });
+    await store.put(["docs"], "b", { text: "banana" });
+    const [best] = await store.search(["docs"], { query: "apple" });
+    expect(best.key).toBe("a");
+    expect(best.score).toBeCloseTo(1, 6);
+    expect(calls).toEqual({ documents: 2, queries: 1 });
+  });
+
+  it("rejects with INVALID_ARGUMENT when index.embeddings lacks embedDocuments or embedQuery, before any call", async () => {
+    const e = await engine();
+    expect(() => new IndexedDBStore(e, { index: { dims: 4, embeddings: { embedDocuments: async () => [] } as never } })).toThrowError(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
+    expect(() => new IndexedDBStore(e, { index: { dims: 4, embed: {} as never } })).toThrowError(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
+  });
+
+  it("takes PostgresStore's ttl config (defaultTtl, refreshOnRead, sweepIntervalMinutes) and its sweepExpiredItems()", async () => {
+    const { clock, memory } = frozen();
+    const store = new IndexedDBStore({ memory }, { ttl: { defaultTtl: 1, refreshOnRead: true, sweepIntervalMinutes: 1 } });
+    await store.start();
+    await store.put(["t"], "k", { v: 1 });
+    clock.now += 61_000;
+    expect(await store.sweepExpiredItems()).toBe(1);
+    expect(await store.sweepExpiredItems()).toBe(0);
+    await store.stop();
+  });
+
+  it("rejects a ttl config with a bad defaultTtl, refreshOnRead or sweepIntervalMinutes with INVALID_ARGUMENT when made, not at the first put", async () => {
+    const e = await engine();
+    for (const ttl of [{ defaultTtl: -1 }, { defaultTtl: 0 }, { defaultTtl: "5" }, { defaultTtl: Infinity }, { refreshOnRead: "yes" }, { sweepIntervalMinutes: 0 }, { sweepIntervalMinutes: NaN }, 5]) {
+      expect(() => new IndexedDBStore(e, { ttl: ttl as never }), JSON.stringify(ttl)).toThrowError(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
+    }
+    // null means no default, as LangGraph Python's default_ttl=None.
+    const store = new IndexedDBStore(e, { ttl: { defaultTtl: null } });
+    await store.put(["t"], "k", { v: 1 });
+    expect((await store.get(["t"], "k"))?.value).toEqual({ v: 1 });
+  });
+
+  it("answers null for each put and delete of a batch, as InMemoryStore, RedisStore and LangGraph Python's stores do (PostgresStore.js answers undefined)", async () => {
+    const store = new IndexedDBStore(await engine());
+    const results = await store.batch([
+      { namespace: ["b"], key: "1", value: { x: 1 } },
+      { namespace: ["b"], key: "1" },
+      { namespace: ["b"], key: "1", value: null },
+    ]);
+    // The get answers with the state before the batch's writes, as every read of a batch does.
+    expect(results).toStrictEqual([null, null, null]);
+  });
+});
