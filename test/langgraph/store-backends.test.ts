@@ -62,6 +62,27 @@ describe("IndexedDBStore answers as LangGraph's store backends expect", () => {
     expect(() => new IndexedDBStore(e, { index: { dims: 4, embed: {} as never } })).toThrowError(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
   });
 
+  it("moves updatedAt forward on every update of an item, also when the clock has not moved since the last one", async () => {
+    const { clock, memory } = frozen();
+    const store = new IndexedDBStore({ memory });
+    await store.put(["u"], "k", { v: 1 });
+    const first = (await store.get(["u"], "k"))!;
+    await store.put(["u"], "k", { v: 2 });
+    const second = (await store.get(["u"], "k"))!;
+    await store.batch([{ namespace: ["u"], key: "k", value: { v: 3 } }]);
+    const third = (await store.search(["u"]))[0];
+    expect(second.updatedAt.getTime()).toBeGreaterThan(first.updatedAt.getTime());
+    expect(third.updatedAt.getTime()).toBeGreaterThan(second.updatedAt.getTime());
+    expect(third.createdAt.getTime()).toBe(clock.now);
+    // A clock that steps back does not take updatedAt back with it.
+    clock.now -= 60_000;
+    await store.put(["u"], "k", { v: 4 });
+    expect((await store.get(["u"], "k"))!.updatedAt.getTime()).toBeGreaterThan(third.updatedAt.getTime());
+    // A new item is stamped with the clock as it is.
+    await store.put(["u"], "new", { v: 1 });
+    expect((await store.get(["u"], "new"))!.updatedAt.getTime()).toBe(clock.now);
+  });
+
   it("takes PostgresStore's ttl config (defaultTtl, refreshOnRead, sweepIntervalMinutes) and its sweepExpiredItems()", async () => {
     const { clock, memory } = frozen();
     const store = new IndexedDBStore({ memory }, { ttl: { defaultTtl: 1, refreshOnRead: true, sweepIntervalMinutes: 1 } });
