@@ -105,6 +105,18 @@ describe("IndexedDBStore answers as LangGraph's store backends expect", () => {
     expect((await store.get(["t"], "k"))?.value).toEqual({ v: 1 });
   });
 
+  it("filters with $exists by whether the value has the property, null included, as PostgresStore and RedisStore do", async () => {
+    const store = new IndexedDBStore(await engine());
+    await store.put(["p"], "wood", { material: "wood", price: 5 });
+    await store.put(["p"], "none", { material: null, price: 7 });
+    await store.put(["p"], "bare", { price: 9 });
+    const keys = async (filter: Record<string, unknown>) => (await store.search(["p"], { filter })).map((i) => i.key);
+    expect(await keys({ material: { $exists: true } })).toEqual(["wood", "none"]);
+    expect(await keys({ material: { $exists: false } })).toEqual(["bare"]);
+    expect(await keys({ material: { $exists: true }, price: { $gt: 6 } })).toEqual(["none"]);
+    expect(await keys({ price: { $exists: true, $lt: 8 } })).toEqual(["wood", "none"]);
+  });
+
   it("answers null for each put and delete of a batch, as InMemoryStore, RedisStore and LangGraph Python's stores do (PostgresStore.js answers undefined)", async () => {
     const store = new IndexedDBStore(await engine());
     const results = await store.batch([
