@@ -3,6 +3,9 @@ import { StoreError } from "../errors.js";
 import type { MemoryItem, MemoryOp, MemoryResult, MemoryStore, MemoryVector } from "../types.js";
 import { CallOrder } from "../call-order.js";
 import { textsAtPath, tokenizePath } from "./text-at-path.js";
+import { checkedIndex, checkedTtl, type Embedder, type IndexedDBStoreIndex, type IndexedDBStoreOptions, type IndexedDBStoreTtl } from "./store-options.js";
+
+export type { EmbeddingsLike, IndexedDBStoreIndex, IndexedDBStoreOptions, IndexedDBStoreTtl } from "./store-options.js";
 
 /**
  * LangGraph.js long-term memory (a `BaseStore`) over the library's memory store: items under
@@ -15,43 +18,6 @@ import { textsAtPath, tokenizePath } from "./text-at-path.js";
  */
 export interface MemoryHost {
   memory: MemoryStore;
-}
-
-/** What computes vectors: a LangChain `Embeddings` object, or a function of texts. */
-export interface EmbeddingsLike {
-  embedDocuments(texts: string[]): Promise<number[][]>;
-  embedQuery(text: string): Promise<number[]>;
-}
-
-export interface IndexedDBStoreIndex {
-  /** Dimensions of every vector. */
-  dims: number;
-  /** A LangChain Embeddings object (as InMemoryStore takes)... */
-  embeddings?: EmbeddingsLike;
-  /**
-   * ...or a function that embeds texts (documents and queries alike), or an Embeddings object
-   * under this name, as PostgresStore's and LangGraph Python's index configs take it.
-   */
-  embed?: ((texts: string[]) => Promise<ArrayLike<number>[]> | ArrayLike<number>[]) | EmbeddingsLike;
-  /** Paths of the fields to embed ("text", "notes[*].body", "$" for the whole value). Default ["$"]. */
-  fields?: string[];
-}
-
-export interface IndexedDBStoreTtl {
-  /** Minutes an item lives when its put names no ttl. Default: items do not expire. */
-  defaultTtl?: number | null;
-  /** Whether get and search extend the ttl of what they return, unless told otherwise. Default true. */
-  refreshOnRead?: boolean;
-  /**
-   * Accepted as PostgresStore takes it, and checked; the worker removes expired items every
-   * minute whatever it says, and an expired item is never returned even before that.
-   */
-  sweepIntervalMinutes?: number;
-}
-
-export interface IndexedDBStoreOptions {
-  index?: IndexedDBStoreIndex;
-  ttl?: IndexedDBStoreTtl;
 }
 
 type AnyOp = Operation & { refreshTtl?: boolean; options?: { ttl?: number | null }; ttl?: number | null };
@@ -67,21 +33,16 @@ export class IndexedDBStore extends BaseStore {
     super();
     if (!host || typeof host !== "object" || !host.memory) throw new TypeError(MISSING);
     this.memory = host.memory;
-    const index = options.index;
+    const index = checkedIndex(options.index);
     if (index) {
-      if (!Number.isSafeInteger(index.dims) || index.dims < 1) throw new StoreError("INVALID_ARGUMENT", `index.dims must be a whole number >= 1, got ${String(index.dims)}`);
-      const embeddings = index.embeddings ?? (isEmbeddings(index.embed) ? index.embed : undefined);
-      if (index.embeddings !== undefined && !isEmbeddings(index.embeddings)) throw new StoreError("INVALID_ARGUMENT", "index.embeddings must have embedDocuments(texts) and embedQuery(text)");
-      if (!embeddings && typeof index.embed !== "function") throw new StoreError("INVALID_ARGUMENT", "index needs embeddings (a LangChain Embeddings) or an embed(texts) function");
-      // The config keeps what the app passed (indexConfig shows it); `embedder` is what embeds.
-      this.index = { ...index, tokenized: (index.fields ?? ["$"]).map((p) => [p, p === "$" ? [p] : tokenizePath(p)]) };
-      this.embedder = embeddings ?? (index.embed as (texts: string[]) => Promise<ArrayLike<number>[]> | ArrayLike<number>[]);
+      this.index = { ...index.config, tokenized: (index.config.fields ?? ["$"]).map((p) => [p, p === "$" ? [p] : tokenizePath(p)]) };
+      this.embedder = index.embedder;
     }
     this.ttl = checkedTtl(options.ttl);
   }
 
-  /** An Embeddings object, or a function of texts. */
-  private embedder?: EmbeddingsLike | ((texts: string[]) => Promise<ArrayLike<number>[]> | ArrayLike<number>[]);
+  /** What embeds: the index's Embeddings object, or its function of texts. */
+  private embedder?: Embedder;
 
   /** The index configuration, as InMemoryStore exposes it. */
   get indexConfig(): IndexedDBStoreIndex | undefined {
@@ -245,25 +206,6 @@ export class IndexedDBStore extends BaseStore {
     if (!v || v.length !== this.index!.dims) throw new StoreError("INVALID_ARGUMENT", `an embedding has ${v?.length} dimensions; index.dims is ${this.index!.dims}`);
     return v;
   }
-}
-
-function isEmbeddings(value: unknown): value is EmbeddingsLike {
-  const e = value as EmbeddingsLike | undefined;
-  return typeof e === "object" && e !== null && typeof e.embedDocuments === "function" && typeof e.embedQuery === "function";
-}
-
-/** The ttl config, checked when the store is made rather than at its first put. */
-function checkedTtl(ttl: IndexedDBStoreTtl | undefined): IndexedDBStoreTtl {
-  if (ttl === undefined || ttl === null) return {};
-  if (typeof ttl !== "object") throw new StoreError("INVALID_ARGUMENT", `ttl must be an object, got ${typeof ttl}`);
-  const minutes = (name: "defaultTtl" | "sweepIntervalMinutes") => {
-    const v = ttl[name];
-    if (v != null && !(typeof v === "number" && v > 0 && Number.isFinite(v))) throw new StoreError("INVALID_ARGUMENT", `ttl.${name} must be a number of minutes > 0, got ${String(v)}`);
-  };
-  minutes("defaultTtl");
-  minutes("sweepIntervalMinutes");
-  if (ttl.refreshOnRead !== undefined && typeof ttl.refreshOnRead !== "boolean") throw new StoreError("INVALID_ARGUMENT", `ttl.refreshOnRead must be a boolean, got ${String(ttl.refreshOnRead)}`);
-  return { ...ttl };
 }
 
 function toItem(item: MemoryItem): Item {

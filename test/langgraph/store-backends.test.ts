@@ -62,6 +62,17 @@ describe("IndexedDBStore answers as LangGraph's store backends expect", () => {
     expect(() => new IndexedDBStore(e, { index: { dims: 4, embed: {} as never } })).toThrowError(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
   });
 
+  it("rejects with INVALID_ARGUMENT an index.distanceMetric other than cosine, the similarity its scores are, and takes cosine", async () => {
+    const e = await engine();
+    const embed = async (texts: string[]) => texts.map((t) => embedText(t, 4));
+    for (const distanceMetric of ["l2", "inner_product", "hamming"]) {
+      expect(() => new IndexedDBStore(e, { index: { dims: 4, embed, distanceMetric: distanceMetric as never } }), distanceMetric).toThrowError(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
+    }
+    const store = new IndexedDBStore(e, { index: { dims: 4, embed, fields: ["text"], distanceMetric: "cosine" } });
+    await store.put(["d"], "k", { text: "apple" });
+    expect((await store.search(["d"], { query: "apple" }))[0].score).toBeCloseTo(1, 6);
+  });
+
   it("moves updatedAt forward on every update of an item, also when the clock has not moved since the last one", async () => {
     const { clock, memory } = frozen();
     const store = new IndexedDBStore({ memory });
@@ -94,9 +105,10 @@ describe("IndexedDBStore answers as LangGraph's store backends expect", () => {
     await store.stop();
   });
 
-  it("rejects a ttl config with a bad defaultTtl, refreshOnRead or sweepIntervalMinutes with INVALID_ARGUMENT when made, not at the first put", async () => {
+  it("rejects a ttl config with a bad defaultTtl, refreshOnRead or sweepIntervalMinutes, or a key of another spelling, with INVALID_ARGUMENT when made, not at the first put", async () => {
     const e = await engine();
-    for (const ttl of [{ defaultTtl: -1 }, { defaultTtl: 0 }, { defaultTtl: "5" }, { defaultTtl: Infinity }, { refreshOnRead: "yes" }, { sweepIntervalMinutes: 0 }, { sweepIntervalMinutes: NaN }, 5]) {
+    // Another store's spelling (RedisStore's defaultTTL, Python's default_ttl) is refused, not ignored.
+    for (const ttl of [{ defaultTtl: -1 }, { defaultTtl: 0 }, { defaultTtl: "5" }, { defaultTtl: Infinity }, { refreshOnRead: "yes" }, { sweepIntervalMinutes: 0 }, { sweepIntervalMinutes: NaN }, 5, { defaultTTL: 1 }, { default_ttl: 1 }]) {
       expect(() => new IndexedDBStore(e, { ttl: ttl as never }), JSON.stringify(ttl)).toThrowError(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
     }
     // null means no default, as LangGraph Python's default_ttl=None.
