@@ -3,6 +3,9 @@ import { StoreError } from "../errors.js";
 import type { MemoryItem, MemoryOp, MemoryResult, MemoryStore, MemoryVector } from "../types.js";
 import { CallOrder } from "../call-order.js";
 import { textsAtPath, tokenizePath } from "./text-at-path.js";
+import { checkedIndex, checkedTtl, type Embedder, type IndexedDBStoreIndex, type IndexedDBStoreOptions, type IndexedDBStoreTtl } from "./store-options.js";
+
+export type { EmbeddingsLike, IndexedDBStoreIndex, IndexedDBStoreOptions, IndexedDBStoreTtl } from "./store-options.js";
 
 /**
  * LangGraph.js long-term memory (a `BaseStore`) over the library's memory store: items under
@@ -15,35 +18,6 @@ import { textsAtPath, tokenizePath } from "./text-at-path.js";
  */
 export interface MemoryHost {
   memory: MemoryStore;
-}
-
-/** What computes vectors: a LangChain `Embeddings` object, or a function of texts. */
-export interface EmbeddingsLike {
-  embedDocuments(texts: string[]): Promise<number[][]>;
-  embedQuery(text: string): Promise<number[]>;
-}
-
-export interface IndexedDBStoreIndex {
-  /** Dimensions of every vector. */
-  dims: number;
-  /** A LangChain Embeddings object (as InMemoryStore takes)... */
-  embeddings?: EmbeddingsLike;
-  /** ...or a function that embeds texts (documents and queries alike). */
-  embed?: (texts: string[]) => Promise<ArrayLike<number>[]> | ArrayLike<number>[];
-  /** Paths of the fields to embed ("text", "notes[*].body", "$" for the whole value). Default ["$"]. */
-  fields?: string[];
-}
-
-export interface IndexedDBStoreTtl {
-  /** Minutes an item lives when its put names no ttl. Default: items do not expire. */
-  defaultTtl?: number;
-  /** Whether get and search extend the ttl of what they return, unless told otherwise. Default true. */
-  refreshOnRead?: boolean;
-}
-
-export interface IndexedDBStoreOptions {
-  index?: IndexedDBStoreIndex;
-  ttl?: IndexedDBStoreTtl;
 }
 
 type AnyOp = Operation & { refreshTtl?: boolean; options?: { ttl?: number | null }; ttl?: number | null };
@@ -59,14 +33,16 @@ export class IndexedDBStore extends BaseStore {
     super();
     if (!host || typeof host !== "object" || !host.memory) throw new TypeError(MISSING);
     this.memory = host.memory;
-    const index = options.index;
+    const index = checkedIndex(options.index);
     if (index) {
-      if (!Number.isSafeInteger(index.dims) || index.dims < 1) throw new StoreError("INVALID_ARGUMENT", `index.dims must be a whole number >= 1, got ${String(index.dims)}`);
-      if (!index.embeddings && typeof index.embed !== "function") throw new StoreError("INVALID_ARGUMENT", "index needs embeddings (a LangChain Embeddings) or an embed(texts) function");
-      this.index = { ...index, tokenized: (index.fields ?? ["$"]).map((p) => [p, p === "$" ? [p] : tokenizePath(p)]) };
+      this.index = { ...index.config, tokenized: (index.config.fields ?? ["$"]).map((p) => [p, p === "$" ? [p] : tokenizePath(p)]) };
+      this.embedder = index.embedder;
     }
-    this.ttl = { ...options.ttl };
+    this.ttl = checkedTtl(options.ttl);
   }
+
+  /** What embeds: the index's Embeddings object, or its function of texts. */
+  private embedder?: Embedder;
 
   /** The index configuration, as InMemoryStore exposes it. */
   get indexConfig(): IndexedDBStoreIndex | undefined {
@@ -161,6 +137,11 @@ export class IndexedDBStore extends BaseStore {
     return this.memory.sweep();
   }
 
+  /** sweepExpired under PostgresStore's name for it. */
+  sweepExpiredItems(): Promise<number> {
+    return this.sweepExpired();
+  }
+
   /** Nothing to start: the store's database is opened by openStore / openEngine. */
   override start(): void {}
 
@@ -204,17 +185,17 @@ export class IndexedDBStore extends BaseStore {
     if (!this.index) return out;
     const queries = [...new Set(ops.flatMap((op) => ("namespacePrefix" in op && op.query ? [op.query] : [])))];
     if (queries.length === 0) return out;
-    const vectors = this.index.embeddings
-      ? await Promise.all(queries.map(async (q) => this.checked(await this.index!.embeddings!.embedQuery(q))))
-      : await this.embedTexts(queries, true);
+    const embedder = this.embedder!;
+    const vectors =
+      typeof embedder === "function" ? await this.embedTexts(queries, true) : await Promise.all(queries.map(async (q) => this.checked(await embedder.embedQuery(q))));
     // A query stays in double precision: only stored vectors are float32.
     queries.forEach((q, i) => out.set(q, Float64Array.from(vectors[i])));
     return out;
   }
 
   private async embedTexts(texts: string[], asQuery: boolean): Promise<ArrayLike<number>[]> {
-    const index = this.index!;
-    const vectors = index.embeddings && !asQuery ? await index.embeddings.embedDocuments(texts) : await index.embed!(texts);
+    const embedder = this.embedder!;
+    const vectors = typeof embedder === "function" ? await embedder(texts) : await embedder.embedDocuments(texts);
     if (!Array.isArray(vectors) || vectors.length !== texts.length) {
       throw new StoreError("INVALID_ARGUMENT", `the embedding function returned ${Array.isArray(vectors) ? vectors.length : "no"} vectors for ${texts.length} texts`);
     }

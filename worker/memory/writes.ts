@@ -147,7 +147,12 @@ export async function applyWrites(tx: WriteTx, ctx: EngineContext, counterRead: 
     const seq = kept ? kept.seq : nextSeq++;
     const createdAt = kept ? kept.createdAt : now;
     const expiresAt = p.ttl !== undefined ? now + p.ttl * MINUTE : undefined;
-    const row: ItemRow = [seq, createdAt, now, refs[i]!];
+    // An update is always later than the state it replaces, also within one millisecond (or
+    // after the clock stepped back): LangGraph's stores answer updatedAt > the previous one.
+    // A packed item's time is in its block, which a put does not read; packing waits for half a
+    // second without writes, so a put after it comes later than the item's last write.
+    const updatedAt = kept?.row ? Math.max(now, kept.row[2] + 1) : now;
+    const row: ItemRow = [seq, createdAt, updatedAt, refs[i]!];
     if (p.fields) row.push(p.fields, p.vectors);
     if (p.ttl !== undefined) {
       row[6] = p.ttl;
