@@ -30,7 +30,7 @@ const MAX_GET_ALL = 0xffff_ffff;
 interface RunRow extends RunMetadata {
   /** Last event seq handed out. */
   eventSeq: number;
-  /** Checkpoints saved so far in the run: their order across nodes. */
+  /** Checkpoints saved so far in the run: the last checkpoint seq handed out. */
   saved: number;
 }
 
@@ -170,9 +170,13 @@ export function createRunStore(ctx: EngineContext): RunStore {
         async (tx, { encoded, createdAt }) => {
           const run = await getRunRow(tx, runId);
           if (!run) throw runNotFound(runId);
-          const seq = (await newestSeq(tx, runId, nodeId)) + 1;
+          // One counter for the run, as for its events: a checkpoint's seq says where it stands
+          // among all of the run's checkpoints, and a node's seqs increase with gaps. (Runs
+          // stored when seqs counted per node keep theirs: `saved` counts every checkpoint, so
+          // it is past each node's last seq and the next one is still that node's newest.)
+          const seq = run.saved + 1;
           const ref = await payloads.put(tx, encoded);
-          const row: CheckpointRow = { createdAt, size: state.length, order: run.saved + 1, ref };
+          const row: CheckpointRow = { createdAt, size: state.length, order: seq, ref };
           if (metadata != null) row.metadata = { ...metadata };
           const meta = tx.objectStore("meta");
           await meta.put(row, cpKey(runId, nodeId, seq));

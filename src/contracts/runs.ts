@@ -21,7 +21,10 @@ export interface RunMetadata {
 export interface CheckpointMeta {
   runId: string;
   nodeId: string;
-  /** 1, 2, 3, ... per (run, node). */
+  /**
+   * 1, 2, 3, ... per run, across its nodes (one counter, as the run's events have): saving A, B,
+   * then A again gives A 1, B 2, A 3. A node's seqs therefore increase with gaps.
+   */
   seq: number;
   createdAt: number;
   size: number;

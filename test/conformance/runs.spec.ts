@@ -43,21 +43,25 @@ export function runsSpec(backend: Backend): void {
       expect(await backend.countRows(name)).toEqual(before);
     });
 
-    it("numbers checkpoints 1, 2, 3 per (run, node) and loads the latest or any by seq", async () => {
+    it("numbers checkpoints 1, 2, 3 per run across its nodes and loads a node's latest or any by seq", async () => {
       const { runs } = await fresh();
       await runs.createRun("r", "w", {});
       const a1 = await runs.saveCheckpoint("r", "fetch", bytes(1), { note: "first" });
       const b1 = await runs.saveCheckpoint("r", "parse", bytes(10));
       const a2 = await runs.saveCheckpoint("r", "fetch", bytes(2));
-      expect([a1.seq, b1.seq, a2.seq]).toEqual([1, 1, 2]);
+      expect([a1.seq, b1.seq, a2.seq]).toEqual([1, 2, 3]);
       expect(a1).toMatchObject({ runId: "r", nodeId: "fetch", size: 1, metadata: { note: "first" } });
       const latest = await runs.loadCheckpoint("r", "fetch");
-      expect(latest?.meta.seq).toBe(2);
+      expect(latest?.meta.seq).toBe(3);
       expect(Array.from(latest!.state)).toEqual([2]);
       const first = await runs.loadCheckpointAt("r", "fetch", 1);
       expect(Array.from(first!.state)).toEqual([1]);
       expect(first!.meta.metadata).toEqual({ note: "first" });
-      expect(await runs.loadCheckpointAt("r", "fetch", 3)).toBeUndefined();
+      expect(Array.from((await runs.loadCheckpointAt("r", "parse", 2))!.state)).toEqual([10]);
+      // A seq names one checkpoint of the run: asked for under another node, there is none.
+      expect(await runs.loadCheckpointAt("r", "fetch", 2)).toBeUndefined();
+      expect(await runs.loadCheckpointAt("r", "parse", 1)).toBeUndefined();
+      expect(await runs.loadCheckpointAt("r", "fetch", 4)).toBeUndefined();
       expect(await runs.loadCheckpoint("r", "none")).toBeUndefined();
       expect(await runs.loadCheckpoint("other", "fetch")).toBeUndefined();
     });
@@ -72,15 +76,15 @@ export function runsSpec(backend: Backend): void {
       expect((await runs.getRun("r"))!.status).toBe("completed");
     });
 
-    it("lists a run's checkpoints in save order and a node's by seq", async () => {
+    it("lists a run's checkpoints in save order (their seqs ascending) and a node's by seq", async () => {
       const { runs } = await fresh();
       await runs.createRun("r", "w", {});
       await runs.saveCheckpoint("r", "z", bytes(1));
       await runs.saveCheckpoint("r", "a", bytes(2));
       await runs.saveCheckpoint("r", "z", bytes(3));
       await runs.saveCheckpoint("r", "a", bytes(4));
-      expect((await runs.listCheckpoints("r")).map((m) => `${m.nodeId}${m.seq}`)).toEqual(["z1", "a1", "z2", "a2"]);
-      expect((await runs.listNodeCheckpoints("r", "a")).map((m) => m.seq)).toEqual([1, 2]);
+      expect((await runs.listCheckpoints("r")).map((m) => `${m.nodeId}${m.seq}`)).toEqual(["z1", "a2", "z3", "a4"]);
+      expect((await runs.listNodeCheckpoints("r", "a")).map((m) => m.seq)).toEqual([2, 4]);
       expect(await runs.listNodeCheckpoints("r", "missing")).toEqual([]);
       expect(await runs.listCheckpoints("unknown")).toEqual([]);
     });

@@ -19,7 +19,7 @@ interface Run {
   events: WorkflowEvent[];
 }
 
-/** Seed 002 as plain arrays: seqs count per (run, node) and per run's event log, from 1. */
+/** Seed 002 as plain arrays: checkpoint seqs and event seqs each count per run, from 1. */
 export class MemoryRuns implements RunStore {
   private readonly runs = new Map<string, Run>();
 
@@ -57,7 +57,7 @@ export class MemoryRuns implements RunStore {
     assertBytes(state, "state");
     if (metadata != null) assertStringRecord(metadata, "metadata");
     const run = this.run(runId);
-    const seq = run.checkpoints.filter((c) => c.meta.nodeId === nodeId).length + 1;
+    const seq = run.checkpoints.length + 1;
     const meta: CheckpointMeta = { runId, nodeId, seq, createdAt: 0, size: state.length };
     if (metadata != null) meta.metadata = { ...metadata };
     run.checkpoints.push({ meta, state: state.slice() });
