@@ -27,7 +27,7 @@ export interface ThreadCheckpointStore {
   loadLatest(threadId: string): Promise<LoadedThreadCheckpoint>;
   /** Every checkpoint's metadata, oldest first. */
   list(threadId: string): Promise<ThreadCheckpointMeta[]>;
-  /** Rejects with NOT_FOUND when the thread has no such checkpoint. */
+  /** Removes the checkpoint; resolves also when the thread has no such checkpoint (nothing changes). */
   delete(threadId: string, checkpointId: string): Promise<void>;
   /** Removes every checkpoint of the thread; resolves also when there were none. */
   deleteThread(threadId: string): Promise<void>;

@@ -130,12 +130,17 @@ export function threadsSpec(backend: Backend): void {
       expect(Array.from((await threads.loadLatest("t1")).state)).toEqual([2]);
     });
 
-    it("rejects with NOT_FOUND for unknown checkpoints and empty threads", async () => {
-      const { threads } = await fresh();
+    it("rejects loads with NOT_FOUND for unknown checkpoints and empty threads; deletes of what is not there succeed and change nothing", async () => {
+      const { threads, name } = await fresh();
       await expectCode(threads.load("t", "nope"), "NOT_FOUND");
       await expectCode(threads.loadLatest("t"), "NOT_FOUND");
-      await expectCode(threads.delete("t", "nope"), "NOT_FOUND");
+      await threads.delete("t", "nope");
       const id = await threads.save("t", {}, bytes(1));
+      const rows = await backend.countRows(name);
+      await threads.delete("t", "nope");
+      await threads.delete("other", id);
+      expect(await backend.countRows(name)).toEqual(rows);
+      expect(await threads.count("t")).toBe(1);
       await expectCode(threads.load("other", id), "NOT_FOUND");
       await threads.delete("t", id);
       await expectCode(threads.load("t", id), "NOT_FOUND");

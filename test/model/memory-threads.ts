@@ -47,7 +47,7 @@ export class MemoryThreads implements ThreadCheckpointStore {
     assertId(threadId, "threadId");
     assertId(checkpointId, "checkpointId");
     const thread = this.threads.get(threadId);
-    if (!thread?.delete(checkpointId)) throw new StoreError("NOT_FOUND", `no checkpoint ${checkpointId}`);
+    if (!thread?.delete(checkpointId)) return;
     if (thread.size === 0) this.threads.delete(threadId);
   }
 
