@@ -80,7 +80,7 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
 
   constructor(store: SaverHost, options: IndexedDBSaverOptions = {}) {
     super(options.serde);
-    if (!store || typeof store !== "object" || !store.saver) throw new TypeError("IndexedDBSaver needs a store from openStore or openEngine");
+    if (!store || typeof store !== "object" || !store.saver) throw invalid("IndexedDBSaver needs a store from openStore or openEngine");
     const saver = store.saver;
     this.store = saver;
     this.storeName = typeof store.name === "string" && store.name !== "" ? store.name : "default";

@@ -31,7 +31,7 @@ export class IndexedDBStore extends BaseStore {
 
   constructor(host: MemoryHost, options: IndexedDBStoreOptions = {}) {
     super();
-    if (!host || typeof host !== "object" || !host.memory) throw new TypeError(MISSING);
+    if (!host || typeof host !== "object" || !host.memory) throw new StoreError("INVALID_ARGUMENT", MISSING);
     this.memory = host.memory;
     const index = checkedIndex(options.index);
     if (index) {

@@ -11,7 +11,7 @@ import {
 } from "@langchain/langgraph-checkpoint";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
-import { IndexedDBSaver } from "../../src/langgraph/index";
+import { IndexedDBSaver, IndexedDBStore } from "../../src/langgraph/index";
 import type { Engine } from "../../worker/index";
 import { countRows, openTestEngine } from "./engine";
 import { uniqueName } from "../conformance/backend";
@@ -237,6 +237,13 @@ describe("IndexedDBSaver beyond LangGraph's suite", () => {
     await expectCode(saver.putWrites(cfg("t"), [["a", 1]], "task"), "INVALID_ARGUMENT");
     expect(await countRows(name)).toEqual(baseline);
     expect(await saver.getTuple({ configurable: {} })).toBeUndefined();
+  });
+
+  it("refuses to be made without a store, with INVALID_ARGUMENT, and so does IndexedDBStore", async () => {
+    for (const host of [undefined, null, {}, "store", { saver: undefined, memory: undefined }]) {
+      expect(() => new IndexedDBSaver(host as never)).toThrowError(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
+      expect(() => new IndexedDBStore(host as never)).toThrowError(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
+    }
   });
 
   it("deleteThread leaves no row behind in any object store, for every namespace", async () => {
