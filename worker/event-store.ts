@@ -272,19 +272,32 @@ export function createEventStore(
     async clear(threadId) {
       assertId(threadId, "threadId");
       return read(async () => {
-        await db.write(
-          ["meta", "events"],
-          async (tx) => {
-            await tx.objectStore("meta").delete(prefixRange([E, "turn", threadId]));
-            await tx.objectStore("events").delete(prefixRange([E, threadId]));
-          },
-          "clearing a thread's events",
-        );
+        // What this handle buffers of the thread goes, and with it its holds on those turns.
         for (const [key, p] of buffer) {
           if (p.threadId !== threadId) continue;
           buffer.delete(key);
           guard.releaseIfIdle(key, false);
         }
+        // Other handles (tabs) may buffer events of the thread whose appends resolved before this
+        // call: they write them and let go first, or those events would come back after the
+        // clear, written by a flush that found the turn gone.
+        const ofThread = (key: string) => {
+          try {
+            return (JSON.parse(key) as unknown[])[0] === threadId;
+          } catch {
+            return false;
+          }
+        };
+        await guard.exclusiveWhere(ofThread, () =>
+          db.write(
+            ["meta", "events"],
+            async (tx) => {
+              await tx.objectStore("meta").delete(prefixRange([E, "turn", threadId]));
+              await tx.objectStore("events").delete(prefixRange([E, threadId]));
+            },
+            "clearing a thread's events",
+          ),
+        );
       });
     },
 

@@ -22,6 +22,12 @@ export interface TurnGuard {
   releaseIfIdle(key: string, buffered: boolean): void;
   /** Runs `fn` while no other handle buffers `key`; they are asked to write theirs first. */
   exclusive<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` while no other handle buffers any turn whose key passes `which`: the turns other
+   * handles hold or wait for when it is called are taken exclusively, in one order for every
+   * caller (so two of these cannot wait for each other), after their holders wrote them.
+   */
+  exclusiveWhere<T>(which: (key: string) => boolean, fn: () => Promise<T>): Promise<T>;
   close(): void;
 }
 
@@ -102,6 +108,16 @@ export function createTurnGuard(dbName: string, onFlushRequest: (key: string) =>
       // After the request is queued: holders write the turn and let go; new holders queue behind it.
       connect()?.postMessage({ flush: key });
       return result;
+    },
+
+    async exclusiveWhere<T>(which: (key: string) => boolean, fn: () => Promise<T>): Promise<T> {
+      const prefix = lockName("");
+      const { held = [], pending = [] } = await locks.query();
+      const keys = [...new Set([...held, ...pending].flatMap((l) => (l.name?.startsWith(prefix) ? [l.name.slice(prefix.length)] : [])))]
+        .filter((key) => !holds.has(key) && which(key))
+        .sort();
+      const run = (i: number): Promise<T> => (i === keys.length ? fn() : this.exclusive(keys[i], () => run(i + 1)));
+      return run(0);
     },
 
     close() {

@@ -140,6 +140,23 @@ export function eventsSpec(backend: Backend): void {
       expect((await events.getTurn("t", 0))?.finished).toBe(false);
     });
 
+    it("clear by another store on the same database removes the events this one buffers for the thread, and only those", async () => {
+      const a = await fresh();
+      const b = await fresh(a.name);
+      // Resolved appends, still buffered in a (its flush delay has not passed).
+      await Promise.all([a.stores.events.append("t", 0, { n: 0 }), a.stores.events.append("t", 3, { n: 3 }), a.stores.events.append("other", 0, { keep: true })]);
+      await b.stores.events.clear("t");
+      // Whatever a writes later, none of what it appended before the clear comes back.
+      await a.stores.flush();
+      expect(await b.stores.events.getTurns("t")).toEqual([]);
+      expect(await a.stores.events.getTurns("t")).toEqual([]);
+      expect(await b.stores.events.getEvents("other")).toEqual([{ keep: true }]);
+      // Appends after the clear are kept, also to a turn that was cleared.
+      await a.stores.events.append("t", 0, { after: true });
+      await a.stores.events.finishTurn("t", 0);
+      expect(await b.stores.events.getTurn("t", 0)).toEqual({ threadId: "t", turn: 0, events: [{ after: true }], finished: true });
+    });
+
     it("rejects bad arguments with INVALID_ARGUMENT and writes nothing", async () => {
       const { events, name, stores } = await fresh();
       await events.append("t", 0, { ok: 1 });
