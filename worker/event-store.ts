@@ -46,6 +46,8 @@ export const DEFAULT_EVENT_FLUSH_MS = 50;
 const turnKey = (thread: string, turn: number) => [E, "turn", thread, turn];
 const batchKey = (thread: string, turn: number, n: number, k: number) => [E, thread, turn, n, k];
 const bufferKey = (thread: string, turn: number) => JSON.stringify([thread, turn]);
+/** What every bufferKey of the thread starts with: `["<thread>",`. */
+const threadKeyPrefix = (thread: string) => `${JSON.stringify([thread]).slice(0, -1)},`;
 
 const turnFinished = (thread: string, turn: number) =>
   new StoreError("TURN_FINISHED", `turn ${turn} of thread "${thread}" is finished; append to a new turn`);
@@ -281,14 +283,8 @@ export function createEventStore(
         // Other handles (tabs) may buffer events of the thread whose appends resolved before this
         // call: they write them and let go first, or those events would come back after the
         // clear, written by a flush that found the turn gone.
-        const ofThread = (key: string) => {
-          try {
-            return (JSON.parse(key) as unknown[])[0] === threadId;
-          } catch {
-            return false;
-          }
-        };
-        await guard.exclusiveWhere(ofThread, () =>
+        const prefix = threadKeyPrefix(threadId);
+        await guard.exclusiveWhere((key) => key.startsWith(prefix), () =>
           db.write(
             ["meta", "events"],
             async (tx) => {

@@ -78,6 +78,14 @@ export function createTurnGuard(dbName: string, onFlushRequest: (key: string) =>
     return hold;
   }
 
+  /** Runs `fn` holding `key` exclusively, once every holder was asked to write it and let go. */
+  function exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const result = locks.request(lockName(key), { mode: "exclusive" }, fn);
+    // After the request is queued: holders write the turn and let go; new holders queue behind it.
+    connect()?.postMessage({ flush: key });
+    return result;
+  }
+
   return {
     async reserve(key) {
       for (;;) {
@@ -103,12 +111,7 @@ export function createTurnGuard(dbName: string, onFlushRequest: (key: string) =>
       hold.release();
     },
 
-    async exclusive(key, fn) {
-      const result = locks.request(lockName(key), { mode: "exclusive" }, fn);
-      // After the request is queued: holders write the turn and let go; new holders queue behind it.
-      connect()?.postMessage({ flush: key });
-      return result;
-    },
+    exclusive,
 
     async exclusiveWhere<T>(which: (key: string) => boolean, fn: () => Promise<T>): Promise<T> {
       const prefix = lockName("");
@@ -116,7 +119,7 @@ export function createTurnGuard(dbName: string, onFlushRequest: (key: string) =>
       const keys = [...new Set([...held, ...pending].flatMap((l) => (l.name?.startsWith(prefix) ? [l.name.slice(prefix.length)] : [])))]
         .filter((key) => !holds.has(key) && which(key))
         .sort();
-      const run = (i: number): Promise<T> => (i === keys.length ? fn() : this.exclusive(keys[i], () => run(i + 1)));
+      const run = (i: number): Promise<T> => (i === keys.length ? fn() : exclusive(keys[i], () => run(i + 1)));
       return run(0);
     },
 
