@@ -4,6 +4,7 @@ import type { Durability } from "../src/options.js";
 import { WriteLines, type Turn } from "./write-lines.js";
 import { MIGRATIONS, SCHEMA_VERSION, type Key, type Schema, type StoreName, type Tx } from "./schema.js";
 import { noteLoss, type Loss } from "./data-loss.js";
+import { ROLLOVER_WAIT_MS, rolloverLog, usesLevelDb } from "./log-rollover.js";
 
 /** The schema, its row helpers and its types live in schema.ts; the stores import them from here. */
 export * from "./schema.js";
@@ -51,10 +52,25 @@ export class Database {
     this.options = options;
   }
 
-  /** Opens the connection now, so open errors surface from openEngine rather than the first call. */
+  /**
+   * Opens the connection now, so open errors surface from openEngine rather than the first call.
+   * In Chromium it also starts a new LevelDB log (worker/log-rollover.ts), which writes wait for.
+   */
   async ready(): Promise<void> {
+    const factory = this.options.indexedDB ?? globalThis.indexedDB;
+    if (factory && usesLevelDb() && !this.rollover) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const capped = new Promise<void>((resolve) => (timer = setTimeout(resolve, ROLLOVER_WAIT_MS)));
+      this.rollover = Promise.race([rolloverLog(factory), capped]).then(() => {
+        clearTimeout(timer);
+        this.rollover = undefined;
+      });
+    }
     await this.connection();
   }
+
+  /** Until the log rollover of the open is done (or its wait is over): writes wait for it. */
+  private rollover: Promise<void> | undefined;
 
   private connection(): Promise<IDBPDatabase<Schema>> {
     if (this.closed) return Promise.reject(new StoreError("DATABASE_CLOSED", `store "${this.name}" was closed`, { retryable: false }));
@@ -166,6 +182,7 @@ export class Database {
     durability: Durability = this.durability,
     turn?: Turn,
   ): Promise<T> {
+    if (this.rollover && mode !== "readonly") await this.rollover;
     if (turn) await turn.ready;
     let db: IDBPDatabase<Schema>;
     try {

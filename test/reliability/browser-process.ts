@@ -1,7 +1,23 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { cpSync, existsSync } from "node:fs";
+import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext } from "playwright";
 import { chromiumLaunchOptions } from "../chromium";
 import { groupAlive } from "./engine-process";
+
+let kills = 0;
+
+/**
+ * With RELIABILITY_EVIDENCE=<dir>, a copy of the profile's IndexedDB files as each kill left
+ * them (<dir>/kill-<n>), so that a loss found at the next start can be traced to the files: how
+ * the LevelDB log record a kill cut short was found (worker/log-rollover.ts).
+ */
+function keepEvidence(profileDir: string): void {
+  const dir = process.env.RELIABILITY_EVIDENCE;
+  kills++;
+  const from = join(profileDir, "Default", "IndexedDB");
+  if (dir && existsSync(from)) cpSync(from, join(dir, `kill-${kills}`), { recursive: true });
+}
 
 /**
  * Chromium as a process the test owns: started on a given profile with a DevTools port, attached
@@ -51,6 +67,7 @@ export async function startBrowser(profileDir: string): Promise<BrowserProcess> 
       // The browser process is gone; its children (renderer, utility processes) may still be
       // exiting. Relaunching on the profile before the whole group is gone races with them.
       for (let i = 0; i < 200 && groupAlive(child.pid!); i++) await new Promise((r) => setTimeout(r, 25));
+      keepEvidence(profileDir);
       await browser.close().catch(() => {});
     },
   };
