@@ -1,5 +1,5 @@
 import { Rpc, transferring, type RpcOptions } from "./rpc.js";
-import { handOver, largeArrays } from "./hand-over.js";
+import { copiedForTransfer, handOver, largeArrays } from "./hand-over.js";
 import { CallOrder } from "./call-order.js";
 import { STORE_METHODS, type HostedKey } from "./methods.js";
 import { StoreError, toStoreError } from "./errors.js";
@@ -118,7 +118,10 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       const label = `${store}.${method}`;
       client[method] = (...args: unknown[]) => {
         const large = largeArrays(args);
-        if (large.length === 0 && !order.busy) return call(label, (remote) => remote.call(store, method, args));
+        if (large.length === 0 && !order.busy) {
+          const copied = copiedForTransfer(args);
+          return call(label, (remote) => remote.call(store, method, copied ? transferring(copied.args, copied.buffers) : args));
+        }
         // Made before close(): sent even if close() is called during the hand-over (close waits).
         if (closing) return Promise.reject(closedError());
         return order.send(handOver(args, large), ({ args: copied, buffers }) =>

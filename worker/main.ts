@@ -4,7 +4,8 @@ import { isStoreMethod } from "../src/methods.js";
 import { StoreError } from "../src/errors.js";
 import { openEngine, type Engine, type EngineOptions } from "./index.js";
 import type { StoreUsage, UsageOptions } from "../src/usage.js";
-import { HAND_OVER_BYTES } from "../src/hand-over.js";
+import { TRANSFER_BYTES } from "../src/hand-over.js";
+import { isUnshared } from "./payload/index.js";
 import type { DataLoss } from "../src/data-loss.js";
 
 /**
@@ -62,20 +63,21 @@ const host = {
 export type Host = typeof host;
 
 /**
- * A result holding a large state (a load's `state` or `bytes`) goes back as a buffer of its own,
- * transferred: the page then takes it without copying it in one long task. The copy is made
- * here, in the worker, because the loaded bytes may be shared with the worker's cache.
+ * A result holding a state of more than TRANSFER_BYTES (a load's `state` or `bytes`) goes back as
+ * a buffer of its own, transferred: the page takes it without a copy (a 50 MB one without a long
+ * task), and one copy costs less than a clone's two. A payload assembled for this read goes as
+ * it is; other bytes may be shared with the worker's cache, and go as a copy.
  */
 function handBack(result: unknown): unknown {
   if (typeof result !== "object" || result === null || Array.isArray(result)) return result;
-  const large = Object.entries(result).filter(([, v]) => v instanceof Uint8Array && v.byteLength > HAND_OVER_BYTES);
+  const large = Object.entries(result).filter(([, v]) => v instanceof Uint8Array && v.byteLength > TRANSFER_BYTES);
   if (large.length === 0) return result;
   const out: Record<string, unknown> = { ...result };
   const buffers: ArrayBuffer[] = [];
   for (const [key, bytes] of large) {
-    const copy = (bytes as Uint8Array).slice();
+    const copy = isUnshared(bytes as Uint8Array) ? (bytes as Uint8Array) : (bytes as Uint8Array).slice();
     out[key] = copy;
-    buffers.push(copy.buffer);
+    buffers.push(copy.buffer as ArrayBuffer);
   }
   return transfer(out, buffers);
 }

@@ -84,6 +84,41 @@ describe("openStore: the worker boundary", () => {
     expect(isStoreError(closeErr, "TIMEOUT")).toBe(true);
   });
 
+  it("sends a state over 64 KiB as a copy made at the call and transferred (the caller's array stays whole, a change after the call is not stored), and gets a load back transferred", async () => {
+    const moved: number[] = [];
+    const post = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function (this: Worker, message: unknown, transfer?: unknown) {
+      const list = (Array.isArray(transfer) ? transfer : []) as unknown[];
+      moved.push(list.reduce<number>((n, t) => n + (t instanceof ArrayBuffer ? t.byteLength : 0), 0));
+      return (post as (m: unknown, t?: unknown) => void).call(this, message, transfer);
+    } as typeof Worker.prototype.postMessage;
+    const store = await openStore({ name: uniqueName("client-transfer") });
+    const state = new Uint8Array(1024 * 1024).map((_, i) => (i * 7 + (i >> 10)) & 0xff);
+    const want = state.slice();
+    let id: string;
+    try {
+      const saving = store.threads.save("t", {}, state);
+      state[0] ^= 0xff;
+      id = await saving;
+      await store.threads.save("t", {}, new Uint8Array(1024));
+    } finally {
+      Worker.prototype.postMessage = post;
+    }
+    expect(moved).toContain(state.byteLength);
+    // A small state is cloned as before.
+    expect(moved.filter((n) => n > 0)).toHaveLength(1);
+    expect(state.byteLength).toBe(1024 * 1024);
+    state[0] ^= 0xff;
+    // Loaded twice: each load gets a buffer of its own, and the worker's cached bytes stay whole.
+    for (let i = 0; i < 2; i++) {
+      const { state: loaded } = await store.threads.load("t", id);
+      expect(loaded.length).toBe(want.length);
+      expect(loaded.every((b, j) => b === want[j])).toBe(true);
+      loaded.fill(0);
+    }
+    await store.close();
+  });
+
   it("hands a large state to the worker in slices, keeps call order around it, leaves the caller's array usable, and sends it before close", async () => {
     // What the page posts to the worker: how many bytes it moved rather than copied, and how many
     // of the page's own tasks ran between the call and the post.

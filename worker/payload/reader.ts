@@ -25,6 +25,16 @@ export interface ManifestRow {
 
 export const isManifest = (row: unknown): row is ManifestRow => typeof row === "object" && row !== null && Array.isArray((row as ManifestRow).kids);
 
+/**
+ * Payloads assembled from their chunks for one read, referenced by nothing in the worker (the
+ * cache holds chunks, never a whole payload): the worker may hand such an array's buffer to the
+ * page without copying it (worker/main.ts).
+ */
+const unshared = new WeakSet<Uint8Array>();
+
+/** Whether `bytes` is a payload assembled for one read that nothing else in the worker holds. */
+export const isUnshared = (bytes: Uint8Array): boolean => unshared.has(bytes);
+
 export class PayloadReader {
   constructor(
     private readonly maxBytes: number,
@@ -68,6 +78,7 @@ export class PayloadReader {
       crc = crc32Combine(crc, partCrc, raw);
     }
     if (offset !== m.raw || crc !== m.crc) throw integrity(`payload ${ref.id} fails its checksum`);
+    unshared.add(out);
     return out;
   }
 
