@@ -1,6 +1,7 @@
 // fake-indexeddb's globals (IDBRequest, IDBKeyRange) for idb and the engine's key ranges.
 import "fake-indexeddb/auto";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { Payloads } from "../../worker/payload/index";
 import type { EngineMemoryStore } from "../../worker/memory/index";
 import { uniqueName } from "../conformance/backend";
 import { expectCode } from "../conformance/expect-code";
@@ -43,6 +44,27 @@ describe("memory store packing (engine, blocks of 3, a clock the test controls)"
     // Nothing left to pack: a second round moves nothing and writes nothing.
     expect(await memory.pack()).toBe(0);
     expect(await count(name, "b")).toBe(3);
+  });
+
+  it("decodes a block once for the gets of its packed items by a worker without a copy of the items, and gives each get a value of its own", async () => {
+    const { name, memory } = await seeded();
+    await memory.pack();
+    // A new connection has no copy of the items (no search yet): gets read blocks.
+    const reader = connect(name).memory;
+    const unwrap = vi.spyOn(Payloads.prototype, "unwrap");
+    try {
+      const keys = ["k0", "k2", "k4", "k6"];
+      const first = await Promise.all(keys.map((k) => reader.get(["u", "even"], k)));
+      const decodes = unwrap.mock.calls.length;
+      expect(decodes).toBeGreaterThan(0);
+      (first[0]!.value as Record<string, unknown>).changed = true;
+      const again = await Promise.all(keys.map((k) => reader.get(["u", "even"], k)));
+      // The second round decoded nothing: its blocks were decoded by the first.
+      expect(unwrap.mock.calls.length).toBe(decodes);
+      expect(again.map((item) => item?.value)).toEqual(keys.map((k) => ({ i: Number(k.slice(1)), text: `note ${k.slice(1)}` })));
+    } finally {
+      unwrap.mockRestore();
+    }
   });
 
   it("keeps vectors as float32 in the block and their scores the same numbers", async () => {

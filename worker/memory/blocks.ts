@@ -103,6 +103,29 @@ export function blockValues(ctx: EngineContext, row: BlockRow, block: number): A
   return values;
 }
 
+/**
+ * Decoded values of the blocks read last, for gets of packed items by a worker without a copy of
+ * the items: each get would otherwise inflate and parse its whole block (a few hundred values).
+ * Blocks never change once written and their numbers are not used again; the values' size and
+ * checksum in the key also tell apart a block of a database emptied and filled anew.
+ */
+export class DecodedBlocks {
+  private readonly blocks = new Map<string, Array<Record<string, unknown>>>();
+  constructor(private readonly max = 8) {}
+
+  values(ctx: EngineContext, row: BlockRow, block: number): Array<Record<string, unknown>> {
+    const ref = row.values as unknown;
+    if (!Array.isArray(ref)) return blockValues(ctx, row, block);
+    const id = `${block}:${ref[0]}:${ref[1]}`;
+    let values = this.blocks.get(id);
+    if (values) this.blocks.delete(id);
+    else values = blockValues(ctx, row, block);
+    this.blocks.set(id, values);
+    if (this.blocks.size > this.max) this.blocks.delete(this.blocks.keys().next().value!);
+    return values;
+  }
+}
+
 /** A block's values, decoded the first time one of them is asked for. */
 class LazyValues {
   private values: Array<Record<string, unknown>> | undefined;

@@ -5,6 +5,7 @@ import { MemoryCache, toMemoryItem, type CacheChange } from "./cache.js";
 import { applyWrites, prepare, readCounter, sweepExpired, type PreparedPut, type Refresh } from "./writes.js";
 import { loadCache, readItem } from "./reads.js";
 import { Packer, type PackingOptions } from "./packer.js";
+import { DecodedBlocks } from "./blocks.js";
 import type { ReadTx } from "../db.js";
 import type { Counter } from "./rows.js";
 
@@ -51,6 +52,7 @@ export function createMemoryStore(ctx: EngineContext, options: MemoryStoreOption
   /** Once a search here had a query, copies are loaded with vectors: the next query likely follows. */
   let queried = false;
   const packer = new Packer(ctx, options.packing);
+  const decoded = new DecodedBlocks();
 
   /**
    * The cache, loaded again in this transaction when another writer moved the version on, or
@@ -81,7 +83,7 @@ export function createMemoryStore(ctx: EngineContext, options: MemoryStoreOption
       ops.map(async (op): Promise<MemoryResult> => {
         switch (op.op) {
           case "get": {
-            const found = await readItem(tx, ctx, op.namespace, op.key, now, ifCurrent);
+            const found = await readItem(tx, ctx, op.namespace, op.key, now, ifCurrent, decoded);
             if (found?.refresh && op.refreshTtl) refresh.push(found.refresh);
             return found?.item ?? null;
           }

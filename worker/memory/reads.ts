@@ -4,7 +4,7 @@ import type { PayloadRef } from "../payload/index.js";
 import { StoreError } from "../../src/errors.js";
 import type { MemoryItem } from "../../src/types.js";
 import { MemoryCache, type CachedItem } from "./cache.js";
-import { blockItems, blockValues, checkBlock } from "./blocks.js";
+import { blockItems, checkBlock, type DecodedBlocks } from "./blocks.js";
 import { allItems, allNamespaces, allOf, blockKey, type ItemRow } from "./rows.js";
 import { isLive, readStored } from "./stored.js";
 import type { Refresh } from "./writes.js";
@@ -33,9 +33,18 @@ export function toCached(ns: string[], key: string, row: ItemRow, value: Record<
 /**
  * A live item, from its row or its block; `refresh` names it for a ttl refresh when it has a ttl.
  * A packed item is taken from the worker's copy of the items when `current` gives one (a copy
- * the counter row says is current), which spares reading and decoding its whole block.
+ * the counter row says is current), which spares reading its block; else from its block, whose
+ * values `decoded` keeps for the next get.
  */
-export async function readItem(tx: ReadTx, ctx: EngineContext, ns: string[], key: string, now: number, current?: () => Promise<MemoryCache | undefined>): Promise<{ item: MemoryItem; refresh?: Refresh } | undefined> {
+export async function readItem(
+  tx: ReadTx,
+  ctx: EngineContext,
+  ns: string[],
+  key: string,
+  now: number,
+  current: () => Promise<MemoryCache | undefined>,
+  decoded: DecodedBlocks,
+): Promise<{ item: MemoryItem; refresh?: Refresh } | undefined> {
   const meta = tx.objectStore("meta");
   const stored = await readStored(tx, ns, key);
   if (!stored || !isLive(stored.expiresAt, now)) return undefined;
@@ -45,14 +54,15 @@ export async function readItem(tx: ReadTx, ctx: EngineContext, ns: string[], key
   if (stored.row) {
     value = await decodeValue(tx, ctx, stored.row[3]);
     updatedAt = stored.row[2];
-  } else if ((hit = (await current?.())?.item(ns, key))) {
+  } else if ((hit = (await current())?.item(ns, key))) {
     value = structuredClone(hit.value);
     updatedAt = hit.updatedAt;
   } else {
     const [block, slot] = stored.packed!;
     const row = checkBlock(await meta.get(blockKey(block)), block);
     if (row.keys[slot] !== key) throw new StoreError("INTEGRITY", `memory block ${block} does not hold the item its pointer names`, { retryable: false });
-    value = blockValues(ctx, row, block)[slot];
+    // A copy: the decoded block stays in `decoded` for the next get.
+    value = structuredClone(decoded.values(ctx, row, block)[slot]);
     updatedAt = row.updated[slot];
   }
   return { item: { namespace: [...ns], key, value, createdAt: stored.createdAt, updatedAt }, refresh: stored.ttl !== undefined ? { ns, key } : undefined };
