@@ -52,25 +52,33 @@ export class Database {
     this.options = options;
   }
 
-  /**
-   * Opens the connection now, so open errors surface from openEngine rather than the first call.
-   * In Chromium it also starts a new LevelDB log (worker/log-rollover.ts), which writes wait for.
-   */
+  /** Opens the connection now, so open errors surface from openEngine rather than the first call. */
   async ready(): Promise<void> {
+    await this.connection();
+  }
+
+  /** Whether this connection's writes may go: in Chromium, once a new LevelDB log was started (worker/log-rollover.ts). */
+  private rolledOver = !usesLevelDb();
+  private rollover: Promise<void> | undefined;
+
+  /**
+   * Undefined once writes may go; else the rollover they wait for, started by the first write
+   * (not at open: its flush would slow the reads a page makes as it starts).
+   */
+  private logRollover(): Promise<void> | undefined {
+    if (this.rolledOver) return undefined;
     const factory = this.options.indexedDB ?? globalThis.indexedDB;
-    if (factory && usesLevelDb() && !this.rollover) {
+    if (!factory) return undefined;
+    if (!this.rollover) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const capped = new Promise<void>((resolve) => (timer = setTimeout(resolve, ROLLOVER_WAIT_MS)));
       this.rollover = Promise.race([rolloverLog(factory), capped]).then(() => {
         clearTimeout(timer);
-        this.rollover = undefined;
+        this.rolledOver = true;
       });
     }
-    await this.connection();
+    return this.rollover;
   }
-
-  /** Until the log rollover of the open is done (or its wait is over): writes wait for it. */
-  private rollover: Promise<void> | undefined;
 
   private connection(): Promise<IDBPDatabase<Schema>> {
     if (this.closed) return Promise.reject(new StoreError("DATABASE_CLOSED", `store "${this.name}" was closed`, { retryable: false }));
@@ -182,7 +190,8 @@ export class Database {
     durability: Durability = this.durability,
     turn?: Turn,
   ): Promise<T> {
-    if (this.rollover && mode !== "readonly") await this.rollover;
+    const rollover = mode === "readonly" ? undefined : this.logRollover();
+    if (rollover) await rollover;
     if (turn) await turn.ready;
     let db: IDBPDatabase<Schema>;
     try {

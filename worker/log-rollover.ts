@@ -10,9 +10,10 @@
  * test/e2e/data-loss.test.ts makes the cut record on purpose).
  *
  * Deleting a database that exists makes Chromium flush LevelDB's in-memory table to a table
- * file, which starts a new log and retires the old one, cut record and all. So, once per open,
- * the engine creates and deletes a scratch database, and holds its own writes until that is
- * done: nothing it writes can land after a cut record that a later start would read.
+ * file, which starts a new log and retires the old one, cut record and all. So, before the first
+ * write of each connection, the engine creates and deletes a scratch database, and holds its
+ * writes until that is done: nothing it writes can land after a cut record that a later start
+ * would read. Not at open: the flush would slow the reads a page makes as it starts.
  */
 
 /** The scratch database, one for the whole site: the flush is the site's, not one store's. */

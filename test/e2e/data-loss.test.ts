@@ -191,7 +191,7 @@ describe("data loss reported by Chromium", () => {
     }, 180_000);
   }
 
-  it("keeps every checkpoint over the visits after a crash cut the last record of Chromium's log short (the store starts a new log before it writes)", async (ctx) => {
+  it("keeps every checkpoint over the visits after a crash cut the last record of Chromium's log short (the store starts a new log before its first write)", async (ctx) => {
     const why = whyNot("chromium");
     if (why) return skipWith(why, ctx);
     const profile = freshProfile();
