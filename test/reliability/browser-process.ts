@@ -66,7 +66,9 @@ export async function startBrowser(profileDir: string): Promise<BrowserProcess> 
       await exited;
       // The browser process is gone; its children (renderer, utility processes) may still be
       // exiting. Relaunching on the profile before the whole group is gone races with them.
-      for (let i = 0; i < 200 && groupAlive(child.pid!); i++) await new Promise((r) => setTimeout(r, 25));
+      for (let i = 0; i < 400 && groupAlive(child.pid!); i++) await new Promise((r) => setTimeout(r, 25));
+      // A process still writing the profile would race the relaunch: a harness fault, not a loss.
+      if (groupAlive(child.pid!)) throw new Error(`chromium: processes of group ${child.pid} outlived SIGKILL for 10 s`);
       keepEvidence(profileDir);
       await browser.close().catch(() => {});
     },
