@@ -29,32 +29,28 @@ export function usesLevelDb(): boolean {
   return /Chrom(e|ium)\//.test(agent);
 }
 
-function request<T>(r: IDBRequest<T> | IDBOpenDBRequest, onBlocked?: () => void): Promise<T> {
+function request<T>(r: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
-    r.onsuccess = () => resolve(r.result as T);
+    r.onsuccess = () => resolve(r.result);
     r.onerror = (event) => {
       event.preventDefault();
       reject(r.error);
     };
-    if (onBlocked && "onblocked" in r) r.onblocked = onBlocked;
   });
 }
 
 /**
- * Creates the scratch database (with one object store: a database that has none may be deleted
- * without a flush) and deletes it. Resolves when done, also when it failed: a site whose storage
+ * Creates the scratch database (with one object store, the shape checked to flush; deleting a
+ * database that does not exist flushes nothing) and deletes it. Resolves when done, also when it failed: a site whose storage
  * is blocked or full fails its own opens and writes with their errors.
  */
 export async function rolloverLog(factory: IDBFactory): Promise<void> {
   try {
     const open = factory.open(ROLLOVER_DB);
-    open.onupgradeneeded = () => {
-      if (!open.result.objectStoreNames.contains("s")) open.result.createObjectStore("s");
-    };
-    const db = await request<IDBDatabase>(open);
-    // Another tab deleting it asks us to let go.
-    db.onversionchange = () => db.close();
-    db.close();
+    // Only a new database upgrades; one a crash left behind already has its store.
+    open.onupgradeneeded = () => open.result.createObjectStore("s");
+    // Closed at once, so another tab's delete of it is never blocked by this one.
+    (await request(open)).close();
     await request(factory.deleteDatabase(ROLLOVER_DB));
   } catch {
     // Nothing to report: see above.
