@@ -1,6 +1,7 @@
 import { Rpc, transferring, type RpcOptions } from "./rpc.js";
 import { copiedForTransfer, handOver, largeArrays } from "./hand-over.js";
 import { CallOrder } from "./call-order.js";
+import { AppendBatch } from "./append-batch.js";
 import { STORE_METHODS, type HostedKey } from "./methods.js";
 import { StoreError, toStoreError } from "./errors.js";
 import { assertOptions, type Durability } from "./options.js";
@@ -28,9 +29,9 @@ export interface OpenStoreOptions extends RpcOptions {
   durability?: Durability;
   /** Largest state payload accepted (bytes). */
   maxPayloadBytes?: number;
-  /** Largest event envelope accepted (bytes, estimated from its contents). */
   /** Byte budget of the worker's caches of payload bytes (default 32 MiB). */
   cacheBytes?: number;
+  /** Largest event envelope accepted (bytes, estimated from its contents). */
   maxEventBytes?: number;
   /** Largest metadata object or run params accepted (bytes, estimated from its contents). */
   maxMetadataBytes?: number;
@@ -132,22 +133,42 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     return client as unknown as Store[K];
   };
 
+  const events = stub("events");
+  const appends = new AppendBatch({
+    sendMany: (argLists) => call("events.append", (remote) => remote.callEach("events", "append", argLists)),
+    sendOne: (args) => (events.append as (...a: unknown[]) => Promise<unknown>)(...args),
+    refused: () => rpc.refused,
+  });
+  const batchedEvents: Store["events"] = { ...events };
+  for (const method of STORE_METHODS.events) {
+    const send = events[method] as (...args: unknown[]) => Promise<unknown>;
+    (batchedEvents as unknown as Record<string, unknown>)[method] =
+      method === "append"
+        ? (...args: unknown[]) =>
+            // Behind a call still handing a large array over, an append waits its turn on its own.
+            closing || order.busy ? (appends.send(), send(...args)) : appends.push(args)
+        : (...args: unknown[]) => (appends.send(), send(...args));
+  }
+
   return {
     name,
     threads: stub("threads"),
     saver: stub("saver"),
     runs: stub("runs"),
     blobs: stub("blobs"),
-    events: stub("events"),
+    events: batchedEvents,
     sync: stub("sync"),
     memory: stub("memory"),
     flush() {
+      appends.send();
       return call("flush", (remote) => remote.flush());
     },
     subscribe: (listener, subscribeOptions) => subscribeToChanges(name, listener, subscribeOptions, changeSource ?? undefined),
     usage: (usageOptions) => call("usage", (remote) => remote.usage(usageOptions)),
     dataLoss,
     close() {
+      // Appends made before close() are sent before it.
+      appends.send();
       closing ??= (async () => {
         try {
           // The worker answers close only after every call sent before it has completed and the

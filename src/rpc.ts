@@ -1,4 +1,4 @@
-import { wrap, proxy, releaseProxy, transfer, type Remote } from "comlink";
+import { wrap, proxy, releaseProxy, transfer, type Endpoint, type Remote } from "comlink";
 import { StoreError, isStoreError } from "./errors.js";
 import { registerWireHandlers } from "./wire.js";
 
@@ -39,6 +39,7 @@ export class Rpc<T> {
   private readonly heartbeatTimeoutMs: number;
   private readonly pending = new Set<Pending>();
   private gone: StoreError | undefined;
+  private refusedPosts = 0;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private pingSentAt: number | undefined;
   /**
@@ -52,7 +53,21 @@ export class Rpc<T> {
   constructor(worker: Worker, options: RpcOptions = {}) {
     registerWireHandlers();
     this.worker = worker;
-    this.remote = wrap<T>(worker);
+    // Counts the messages postMessage refused (a value it cannot clone) as it refuses them, so a
+    // caller can tell at once, before any other call goes out, that its message never left.
+    const endpoint: Endpoint = {
+      postMessage: (message: unknown, transfers?: Transferable[]) => {
+        try {
+          worker.postMessage(message, transfers ?? []);
+        } catch (e) {
+          this.refusedPosts++;
+          throw e;
+        }
+      },
+      addEventListener: worker.addEventListener.bind(worker),
+      removeEventListener: worker.removeEventListener.bind(worker),
+    };
+    this.remote = wrap<T>(endpoint);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.heartbeatMs = options.heartbeatMs ?? 1_000;
     this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 3_000;
@@ -72,6 +87,11 @@ export class Rpc<T> {
   /** Calls sent and not yet answered. */
   get pendingCount(): number {
     return this.pending.size;
+  }
+
+  /** How many messages postMessage has refused so far (compare before and after a call). */
+  get refused(): number {
+    return this.refusedPosts;
   }
 
   /** True once the worker is known to be dead or was terminated. */

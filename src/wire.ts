@@ -7,7 +7,7 @@ import { StoreError, isStoreError, ERROR_CODES, type ErrorCode } from "./errors.
  * same StoreError the engine threw. Both sides register it (src/rpc.ts, worker/main.ts).
  */
 
-interface WireError {
+export interface WireError {
   storeError: boolean;
   code?: ErrorCode;
   retryable?: boolean;
@@ -31,33 +31,49 @@ export function registerWireHandlers(): void {
   const handler: TransferHandler<{ value: unknown }, unknown> = {
     canHandle: fallback.canHandle,
     serialize({ value }) {
-      if (isStoreError(value)) {
-        const e = value as StoreError;
-        const wire: WireError = {
-          storeError: true,
-          code: e.code,
-          retryable: e.retryable,
-          name: e.name,
-          message: e.message,
-          stack: e.stack,
-          cause: causeOf(e.cause),
-        };
-        return [wire, []];
-      }
-      return fallback.serialize({ value });
+      return isStoreError(value) ? [errorToWire(value), []] : fallback.serialize({ value });
     },
     deserialize(serialized) {
-      const wire = serialized as WireError;
-      if (wire && typeof wire === "object" && wire.storeError === true && ERROR_CODES.includes(wire.code as ErrorCode)) {
-        const cause = wire.cause ? Object.assign(new Error(wire.cause.message), { name: wire.cause.name }) : undefined;
-        const err = new StoreError(wire.code as ErrorCode, wire.message, { cause, retryable: wire.retryable });
-        if (wire.stack) err.stack = wire.stack;
-        throw err;
-      }
+      if (isWireStoreError(serialized)) throw errorFromWire(serialized);
       return fallback.deserialize(serialized);
     },
   };
   transferHandlers.set("throw", handler);
+}
+
+/** An error as it crosses: a StoreError whole, anything else as its name and message. */
+export function errorToWire(value: unknown): WireError {
+  if (isStoreError(value)) {
+    const e = value as StoreError;
+    return { storeError: true, code: e.code, retryable: e.retryable, name: e.name, message: e.message, stack: e.stack, cause: causeOf(e.cause) };
+  }
+  const e = value as { name?: unknown; message?: unknown; stack?: unknown } | null;
+  const error = typeof e === "object" && e !== null;
+  return {
+    storeError: false,
+    name: error ? String(e.name ?? "Error") : "Error",
+    message: error ? String(e.message ?? "") : String(value),
+    stack: error && typeof e.stack === "string" ? e.stack : undefined,
+  };
+}
+
+/** The error `errorToWire` describes, rebuilt on this side. */
+export function errorFromWire(wire: WireError): Error {
+  if (isWireStoreError(wire)) {
+    const cause = wire.cause ? Object.assign(new Error(wire.cause.message), { name: wire.cause.name }) : undefined;
+    const err = new StoreError(wire.code as ErrorCode, wire.message, { cause, retryable: wire.retryable });
+    if (wire.stack) err.stack = wire.stack;
+    return err;
+  }
+  const other = wire as WireError;
+  const err = Object.assign(new Error(other.message), { name: other.name });
+  if (other.stack) err.stack = other.stack;
+  return err;
+}
+
+function isWireStoreError(wire: unknown): wire is WireError {
+  const w = wire as WireError | null;
+  return typeof w === "object" && w !== null && w.storeError === true && ERROR_CODES.includes(w.code as ErrorCode);
 }
 
 /** A cause may be a DOMException or anything else; only its name and message cross. */

@@ -1,5 +1,6 @@
 import { expose, transfer } from "comlink";
-import { registerWireHandlers } from "../src/wire.js";
+import { errorToWire, registerWireHandlers } from "../src/wire.js";
+import type { CallOutcome } from "../src/append-batch.js";
 import { isStoreMethod } from "../src/methods.js";
 import { StoreError } from "../src/errors.js";
 import { openEngine, type Engine, type EngineOptions } from "./index.js";
@@ -37,6 +38,22 @@ const host = {
     if (!Array.isArray(args)) throw new StoreError("INVALID_ARGUMENT", "arguments must be an array");
     const target = engine[store] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
     return handBack(await target[method](...args));
+  },
+
+  /**
+   * Several calls of one method made together on the page, in one message (src/append-batch.ts):
+   * each is started in the order given, as separate messages would be, and gets its own outcome.
+   */
+  async callEach(store: string, method: string, argLists: unknown[][]): Promise<CallOutcome[]> {
+    if (!engine) throw new StoreError("DATABASE_CLOSED", "no store is open in this worker", { retryable: false });
+    if (!isStoreMethod(store, method)) throw new StoreError("INVALID_ARGUMENT", `unknown method ${String(store)}.${String(method)}`);
+    if (!Array.isArray(argLists)) throw new StoreError("INVALID_ARGUMENT", "argument lists must be an array");
+    const target = engine[store] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+    const started = argLists.map(async (args) => {
+      if (!Array.isArray(args)) throw new StoreError("INVALID_ARGUMENT", "arguments must be an array");
+      return target[method](...args);
+    });
+    return (await Promise.allSettled(started)).map((s) => (s.status === "fulfilled" ? { value: s.value } : { error: errorToWire(s.reason) }));
   },
 
   async usage(options?: UsageOptions): Promise<StoreUsage> {

@@ -194,3 +194,87 @@ describe("openStore: the worker boundary", () => {
     }
   });
 });
+
+describe("openStore: event appends made together", () => {
+  /** The store's worker, with a count of the messages the page posts to it. */
+  function countedWorker(): { worker: Worker; posted: () => number } {
+    const worker = new Worker(new URL("../../worker/main.ts", import.meta.url), { type: "module" });
+    let posted = 0;
+    const post = worker.postMessage.bind(worker) as (message: unknown, transfer?: Transferable[]) => void;
+    worker.postMessage = ((message: unknown, transfer?: Transferable[]) => {
+      posted++;
+      post(message, transfer ?? []);
+    }) as Worker["postMessage"];
+    return { worker, posted: () => posted };
+  }
+
+  it("sends the appends of one task as one message and stores them in the order they were made", async () => {
+    const { worker, posted } = countedWorker();
+    const store = await openStore({ name: uniqueName("client"), worker });
+    try {
+      const before = posted();
+      await Promise.all(Array.from({ length: 50 }, (_, i) => store.events.append("t", 0, { type: "token", i })));
+      expect(posted() - before).toBe(1);
+      await store.events.finishTurn("t", 0);
+      expect((await store.events.getEvents("t")).map((e) => e.i)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("rejects only the bad appends of a batch, each with its own typed error, and keeps the others", async () => {
+    const store = await openStore({ name: uniqueName("client") });
+    try {
+      const outcomes = await Promise.all([
+        store.events.append("t", 0, { type: "token", i: 0 }),
+        store.events.append("t", -1, { type: "token", i: 1 }),
+        store.events.append("", 0, { type: "token", i: 2 }),
+        store.events.append("t", 0, { type: "token", i: 3 }),
+      ].map((p) => p.then(() => "ok", (e: unknown) => e)));
+      expect(outcomes[0]).toBe("ok");
+      expect(isStoreError(outcomes[1], "INVALID_ARGUMENT")).toBe(true);
+      expect(isStoreError(outcomes[2], "INVALID_ARGUMENT")).toBe(true);
+      expect(outcomes[3]).toBe("ok");
+      await store.events.finishTurn("t", 0);
+      expect((await store.events.getEvents("t")).map((e) => e.i)).toEqual([0, 3]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("rejects an append that cannot be cloned with INVALID_ARGUMENT, keeps the rest of its batch, and finishes after them", async () => {
+    const store = await openStore({ name: uniqueName("client") });
+    try {
+      const appended = [0, 1, 2].map((i) =>
+        store.events.append("t", 0, i === 1 ? { type: "token", fn: () => i } : { type: "token", i }).then(() => "ok", (e: unknown) => e),
+      );
+      // Made in the same task, after the appends: it must reach the worker after them.
+      const finished = store.events.finishTurn("t", 0);
+      const outcomes = await Promise.all(appended);
+      await finished;
+      expect(outcomes[0]).toBe("ok");
+      expect(isStoreError(outcomes[1], "INVALID_ARGUMENT")).toBe(true);
+      expect(outcomes[2]).toBe("ok");
+      const turn = (await store.events.getTurn("t", 0))!;
+      expect(turn.finished).toBe(true);
+      expect(turn.events.map((e) => e.i)).toEqual([0, 2]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("lets a read made in the same task as appends see them, and a finish made after them include them", async () => {
+    const store = await openStore({ name: uniqueName("client") });
+    try {
+      for (let i = 0; i < 5; i++) void store.events.append("t", 0, { type: "token", i });
+      const read = store.events.getEvents("t");
+      void store.events.append("t", 0, { type: "token", i: 5 });
+      const finished = store.events.finishTurn("t", 0);
+      expect((await read).map((e) => e.i)).toEqual([0, 1, 2, 3, 4]);
+      await finished;
+      expect((await store.events.getTurn("t", 0))!.events.map((e) => e.i)).toEqual([0, 1, 2, 3, 4, 5]);
+    } finally {
+      await store.close();
+    }
+  });
+});
