@@ -38,10 +38,20 @@ const headKey = (thread: string) => [T, "head", thread];
  * serializes across every tab: fixed-width base-36 time, then a per-thread counter. They sort by
  * creation as plain strings, also for saves within one millisecond or from two tabs at once.
  */
-function nextId(head: Pick<HeadRow, "ts" | "seq"> | undefined, now: number): { id: string; ts: number; seq: number } {
+function nextId(head: Pick<HeadRow, "ts" | "seq"> | undefined, now: number, fresh = false): { id: string; ts: number; seq: number } {
   const ts = Math.max(now, head?.ts ?? 0);
-  const seq = (head?.seq ?? 0) + 1;
+  const seq = Math.max(head?.seq ?? 0, fresh ? randomCounter() : 0) + 1;
   return { id: ts.toString(36).padStart(9, "0") + seq.toString(36).padStart(7, "0"), ts, seq };
+}
+
+/**
+ * Where the counter of a thread without a head row starts. Its last id may have been deleted in
+ * the same millisecond by another tab, which alone knew that id's counter: starting at a random
+ * point (below 36^6, which leaves the 7 digits room to count) keeps the new id from being that
+ * one, while the ids of a living thread still count up one by one.
+ */
+function randomCounter(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0] % 36 ** 6;
 }
 
 function notFound(thread: string, id?: string): StoreError {
@@ -113,7 +123,7 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
           const meta = tx.objectStore("meta");
           // The payload's requests and the head's read go out together: one round trip less.
           const [head, ref] = await Promise.all([headOf(tx, threadId), payloads.put(tx, encoded)]);
-          const { id, ts, seq } = nextId(head ?? retired.get(threadId), createdAt);
+          const { id, ts, seq } = nextId(head ?? retired.get(threadId), createdAt, !head);
           retired.delete(threadId);
           await Promise.all([
             meta.put({ createdAt, size: state.length, metadata, ref } satisfies CheckpointRow, cpKey(threadId, id)),
