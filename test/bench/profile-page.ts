@@ -1,11 +1,16 @@
+import * as lg from "@langchain/langgraph/web";
+import { MemorySaver } from "@langchain/langgraph-checkpoint";
 import { openStore, type Store } from "../../src/index";
+import { IndexedDBSaver } from "../../src/langgraph/index";
 import { RawIdb } from "./baselines";
+import { buildBenchGraph, playGraph } from "./graph-workload";
 import { makeText } from "./stats";
 
 /**
  * The page profile.mjs drives: one store (relaxed, as the raw calls it is compared with), one raw
  * database, and per workload a `prepare` (untimed: inputs, and for loads the saves they read)
- * and a `run` (timed, profiled) for the store and for its raw baseline.
+ * and a `run` (timed, profiled) for the store and for its raw baseline. The graph workload's
+ * baseline is the same plays on MemorySaver (the graph bench's), not raw IndexedDB.
  */
 const text = makeText(7);
 const sizes: Record<string, number> = { "1k": 1024, "64k": 64 * 1024, "1m": 1024 * 1024 };
@@ -77,6 +82,14 @@ window.bench = {
       for (let i = 0; i < 200; i++, calls++) side === "store" ? await store.memory.put(["p"], `k${i}`, value) : await raw.put(`k${i}`, value);
     } else if (name === "memory-get") {
       for (let i = 0; i < 200; i++, calls++) side === "store" ? await store.memory.get(["p"], `g${i}`) : await raw.get(`g${i}`);
+    } else if (name === "graph") {
+      // Calls are plays of the graph bench's graph: pipelined, each ending with flush().
+      const saver = side === "store" ? new IndexedDBSaver(store, { pipeline: true }) : new MemorySaver();
+      const graph = buildBenchGraph(lg, saver);
+      for (let i = 0; i < 10; i++, calls++) {
+        await playGraph(lg, graph, `graph-${side}-${round}-${i}`);
+        if (saver instanceof IndexedDBSaver) await saver.flush();
+      }
     } else if (name === "events") {
       // Calls are turns: 50 appends and a finishTurn; raw: 50 puts in one strict transaction.
       for (let turn = 0; turn < 40; turn++, calls++) {

@@ -4,6 +4,7 @@
 // gives the breakdown behind them.
 //
 //   node test/bench/profile.mjs [workload...]        (workloads: see WORKLOADS below; all by default)
+//   PROFILE_FUNCTIONS=20 node test/bench/profile.mjs graph   (also the 20 heaviest functions)
 //
 // The page and the worker are bundled unminified from src/ and worker/ (esbuild), so functions
 // keep their names. Per workload it prints, per call: wall time; the page's and the worker's
@@ -20,7 +21,7 @@ import { build } from "esbuild";
 import { chromium } from "playwright";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const WORKLOADS = ["save-1k", "save-64k", "save-1m", "load-1k", "load-64k", "load-1m", "memory-put", "memory-get", "events"];
+const WORKLOADS = ["save-1k", "save-64k", "save-1m", "load-1k", "load-64k", "load-1m", "memory-put", "memory-get", "events", "graph"];
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : WORKLOADS;
 for (const w of chosen) if (!WORKLOADS.includes(w)) throw new Error(`unknown workload ${w}; one of ${WORKLOADS.join(", ")}`);
 
@@ -75,7 +76,7 @@ try {
       const { calls, ms } = await page.evaluate(([n, s]) => window.bench.run(n, s), [name, side]);
       const pageProfile = (await cdp.send("Profiler.stop")).profile;
       const workerProfile = (await worker("Profiler.stop")).profile;
-      report(`${name} (${side === "store" ? "store" : "raw IndexedDB on the page"})`, calls, ms, pageProfile, side === "store" ? workerProfile : undefined);
+      report(`${name} (${side === "store" ? "store" : name === "graph" ? "MemorySaver" : "raw IndexedDB on the page"})`, calls, ms, pageProfile, side === "store" ? workerProfile : undefined);
     }
   }
 } finally {
@@ -161,5 +162,18 @@ function report(title, calls, ms, pageProfile, workerProfile) {
     }
     const top = [...bySource].sort((a, b) => b[1] - a[1]).slice(0, 10);
     console.log(`  ${side}: ${top.map(([k, t]) => `${k} ${per(t)}`).join(" · ")}`);
+    // PROFILE_FUNCTIONS=n: also the n heaviest functions by self time, each with its module.
+    const functions = Number(process.env.PROFILE_FUNCTIONS ?? 0);
+    if (functions > 0) {
+      const byFunction = new Map();
+      for (const node of selfTimes(profile)) {
+        if (node.fn === "(idle)") continue;
+        const bundle = node.url.endsWith("/worker.js") ? "worker" : node.url.endsWith("/page.js") ? "page" : undefined;
+        const key = `${node.fn} [${bundle ? modules[bundle][node.line] ?? "(bundle)" : "browser"}]`;
+        byFunction.set(key, (byFunction.get(key) ?? 0) + node.ms);
+      }
+      const heaviest = [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, functions);
+      console.log(`  ${side}, by function: ${heaviest.map(([k, t]) => `${k} ${per(t)}`).join(" · ")}`);
+    }
   }
 }
