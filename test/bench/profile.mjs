@@ -5,6 +5,9 @@
 //
 //   node test/bench/profile.mjs [workload...]        (workloads: see WORKLOADS below; all by default)
 //   PROFILE_FUNCTIONS=20 node test/bench/profile.mjs graph   (also the 20 heaviest functions)
+//   PROFILE_TRACE=1 node test/bench/profile.mjs graph         (instead: per thread, the wall time of
+//     its tasks against the CPU time they got, from Chromium's trace; a thread whose tasks got
+//     less CPU than their length waited for a core, which a CPU profile counts as busy)
 //
 // The page and the worker are bundled unminified from src/ and worker/ (esbuild), so functions
 // keep their names. Per workload it prints, per call: wall time; the page's and the worker's
@@ -71,6 +74,10 @@ try {
   for (const name of chosen) {
     for (const side of ["store", "raw"]) {
       await page.evaluate(([n, s]) => window.bench.prepare(n, s), [name, side]);
+      if (process.env.PROFILE_TRACE) {
+        await traceCpu(context, page, name, side);
+        continue;
+      }
       await cdp.send("Profiler.start");
       await worker("Profiler.start");
       const { calls, ms } = await page.evaluate(([n, s]) => window.bench.run(n, s), [name, side]);
@@ -84,6 +91,39 @@ try {
   server.close();
   await rm(out, { recursive: true, force: true });
   await rm(profileDir, { recursive: true, force: true });
+}
+
+/** One run of a workload under Chromium's tracing: per thread, its tasks' wall and CPU time. */
+async function traceCpu(context, page, name, side) {
+  const cdp = await context.newCDPSession(page);
+  const events = [];
+  cdp.on("Tracing.dataCollected", (e) => events.push(...e.value));
+  const complete = new Promise((r) => cdp.once("Tracing.tracingComplete", r));
+  await cdp.send("Tracing.start", { traceConfig: { includedCategories: ["toplevel", "devtools.timeline"] }, transferMode: "ReportEvents" });
+  const { calls, ms } = await page.evaluate(([n, s]) => window.bench.run(n, s), [name, side]);
+  await cdp.send("Tracing.end");
+  await complete;
+  await cdp.detach();
+  const names = new Map();
+  for (const e of events) if (e.ph === "M" && e.name === "thread_name") names.set(`${e.pid}:${e.tid}`, e.args.name);
+  const threads = new Map();
+  for (const e of events) {
+    // Top-level tasks: a thread's own message loop, and the browser's thread pool (where its
+    // IndexedDB backend runs).
+    if (e.ph !== "X" || !["ThreadControllerImpl::RunTask", "ThreadPool_RunTask"].includes(e.name) || typeof e.dur !== "number") continue;
+    const key = `${e.pid}:${e.tid}`;
+    // Pool threads by pool, not one by one.
+    const name = (names.get(key) ?? key).replace(/ThreadPool\w*Worker\S*/, "thread pool");
+    const groupKey = name === "thread pool" ? `${e.pid}:pool` : key;
+    const t = threads.get(groupKey) ?? { name: `${name} (pid ${e.pid})`, wall: 0, cpu: 0 };
+    threads.set(groupKey, t);
+    t.wall += e.dur / 1000;
+    t.cpu += (e.tdur ?? 0) / 1000;
+  }
+  const per = (x) => (x / calls).toFixed(2);
+  const busiest = [...threads.values()].sort((a, b) => b.wall - a.wall).slice(0, 6);
+  console.log(`\n${name} (${side}): ${calls} calls, wall ${per(ms)} ms per call; tasks' wall / CPU ms per call by thread:`);
+  console.log(`  ${busiest.map((t) => `${t.name} ${per(t.wall)} / ${per(t.cpu)}`).join(" · ")}`);
 }
 
 /** A send function for the page's one dedicated worker, over the page's CDP session. */
