@@ -9,18 +9,22 @@ import { uniqueName } from "../conformance/backend";
  * save in the same millisecond around a delete of the thread's last checkpoint, which takes the
  * thread's head row (and with it the last id's counter) away.
  */
+/** Two handles (tabs) on one database, under a clock frozen at one millisecond. */
+async function twoHandlesInOneMillisecond() {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(1_800_000_000_000);
+  const indexedDB = new IDBFactory();
+  const name = uniqueName("ids");
+  return [await openEngine({ name, indexedDB }), await openEngine({ name, indexedDB })] as const;
+}
+
 describe("thread checkpoint ids", () => {
   afterEach(() => {
     vi.useRealTimers();
   });
 
   it("gives a save in another handle, in the same millisecond as a deleted thread's last save, a new id", async () => {
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(1_800_000_000_000);
-    const indexedDB = new IDBFactory();
-    const name = uniqueName("ids");
-    const tabA = await openEngine({ name, indexedDB });
-    const tabB = await openEngine({ name, indexedDB });
+    const [tabA, tabB] = await twoHandlesInOneMillisecond();
     try {
       const seen = new Set<string>();
       for (let round = 0; round < 20; round++) {
@@ -40,12 +44,7 @@ describe("thread checkpoint ids", () => {
   });
 
   it("keeps ids of one thread in the order they were saved, within one millisecond", async () => {
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(1_800_000_000_000);
-    const indexedDB = new IDBFactory();
-    const name = uniqueName("ids");
-    const tabA = await openEngine({ name, indexedDB });
-    const tabB = await openEngine({ name, indexedDB });
+    const [tabA, tabB] = await twoHandlesInOneMillisecond();
     try {
       const ids: string[] = [];
       for (let i = 0; i < 10; i++) ids.push(await (i % 2 ? tabB : tabA).threads.save("t", {}, new Uint8Array([i])));
