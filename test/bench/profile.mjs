@@ -24,7 +24,7 @@ import { build } from "esbuild";
 import { chromium } from "playwright";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const WORKLOADS = ["save-1k", "save-64k", "save-1m", "load-1k", "load-64k", "load-1m", "memory-put", "memory-get", "events", "graph"];
+const WORKLOADS = ["save-1k", "save-64k", "save-1m", "load-1k", "load-64k", "load-1m", "memory-put", "memory-get", "events", "graph", "chat"];
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : WORKLOADS;
 for (const w of chosen) if (!WORKLOADS.includes(w)) throw new Error(`unknown workload ${w}; one of ${WORKLOADS.join(", ")}`);
 
@@ -83,7 +83,7 @@ try {
       const { calls, ms } = await page.evaluate(([n, s]) => window.bench.run(n, s), [name, side]);
       const pageProfile = (await cdp.send("Profiler.stop")).profile;
       const workerProfile = (await worker("Profiler.stop")).profile;
-      report(`${name} (${side === "store" ? "store" : name === "graph" ? "MemorySaver" : "raw IndexedDB on the page"})`, calls, ms, pageProfile, side === "store" ? workerProfile : undefined);
+      report(`${name} (${side === "store" ? "store" : name === "graph" ? "MemorySaver" : name === "chat" ? "turns of a new chat" : "raw IndexedDB on the page"})`, calls, ms, pageProfile, side === "store" ? workerProfile : undefined);
     }
   }
 } finally {
