@@ -1,9 +1,10 @@
-import { wrap, type IDBPDatabase } from "idb";
+import type { IDBPDatabase } from "idb";
 import { StoreError, isStoreError, toStoreError } from "../src/errors.js";
 import type { Durability } from "../src/options.js";
 import { WriteLines, type Turn } from "./write-lines.js";
-import { MIGRATIONS, SCHEMA_VERSION, type Key, type Schema, type StoreName, type Tx } from "./schema.js";
-import { noteLoss, type Loss } from "./data-loss.js";
+import { SCHEMA_VERSION, type Key, type Schema, type StoreName, type Tx } from "./schema.js";
+import type { Loss } from "./data-loss.js";
+import { openDatabase } from "./open-database.js";
 import { ROLLOVER_WAIT_MS, rolloverLog, usesLevelDb } from "./log-rollover.js";
 
 /** The schema, its row helpers and its types live in schema.ts; the stores import them from here. */
@@ -108,58 +109,13 @@ export class Database {
   private open(): Promise<IDBPDatabase<Schema>> {
     const factory = this.options.indexedDB ?? globalThis.indexedDB;
     if (!factory) return Promise.reject(new StoreError("DATABASE_CLOSED", "IndexedDB is not available here", { retryable: false }));
-    const version = this.options.version ?? SCHEMA_VERSION;
-    return new Promise<IDBPDatabase<Schema>>((resolve, reject) => {
-      let blockedTimer: ReturnType<typeof setTimeout> | undefined;
-      let settled = false;
-      const finish = (fn: () => void) => {
-        if (settled) return;
-        settled = true;
-        if (blockedTimer) clearTimeout(blockedTimer);
-        fn();
-      };
-      // idb's openDB always opens through the global factory; this opens through the one given
-      // (fake-indexeddb's in Node) and wires the same four callbacks.
-      let raw: IDBOpenDBRequest;
-      try {
-        raw = factory.open(this.name, version);
-      } catch (e) {
-        // A SecurityError (sandboxed iframe, opaque origin, storage blocked) is thrown, not fired.
-        finish(() => reject(toStoreError(e, `opening "${this.name}"`)));
-        return;
-      }
-      raw.addEventListener("upgradeneeded", (event) => {
-        const db = wrap(raw.result) as unknown as IDBPDatabase<Schema>;
-        for (let v = event.oldVersion; v < Math.min(version, MIGRATIONS.length); v++) MIGRATIONS[v](db);
-        noteLoss(event, raw.transaction!, (loss) => (this.foundLoss = loss));
-      });
-      raw.addEventListener("blocked", () => {
-        // Another connection holds an older version open and ignores versionchange.
-        blockedTimer ??= setTimeout(() => {
-          finish(() =>
-            reject(new StoreError("UPGRADE_BLOCKED", `opening "${this.name}" is blocked by another tab that keeps an older version open`)),
-          );
-        }, this.options.blockedTimeoutMs ?? 5000);
-      });
-      const request = wrap(raw) as unknown as Promise<IDBPDatabase<Schema>>;
-      request
-        .then((db) => {
-          // A newer version wants in: step aside instead of blocking it.
-          db.addEventListener("versionchange", () => this.dropConnection("versionchange"));
-          db.addEventListener("close", () => this.dropConnection("closed"));
-        })
-        .catch(() => {});
-      request.then(
-        (db) => {
-          if (settled) {
-            // The open finished after we gave up waiting: close it so it blocks no one.
-            db.close();
-            return;
-          }
-          finish(() => resolve(db));
-        },
-        (e) => finish(() => reject(toStoreError(e, `opening "${this.name}"`))),
-      );
+    return openDatabase({
+      factory,
+      name: this.name,
+      version: this.options.version ?? SCHEMA_VERSION,
+      blockedTimeoutMs: this.options.blockedTimeoutMs ?? 5000,
+      onLoss: (loss) => (this.foundLoss = loss),
+      onDrop: (reason) => this.dropConnection(reason),
     });
   }
 

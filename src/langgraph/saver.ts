@@ -20,44 +20,11 @@ import { putRequest, putWritesRequest } from "./saver-requests.js";
 import { RecentTuples, addressOf } from "./recent-tuples.js";
 import { canonicalJson } from "../canonical-json.js";
 import { invalid } from "../errors.js";
+import type { IndexedDBSaverOptions, SaverHost, ThreadSummary } from "./saver-types.js";
 
 export { canonicalJson };
 
-/**
- * LangGraph.js checkpointer over the library's bytes-level saver. Serialization (the serde's
- * `dumpsTyped`) runs here, on the calling side; only `[type, bytes]` pairs cross to the worker,
- * and the type tag is stored with the bytes so `loadsTyped` gets it back.
- *
- * Pass either a worker client from `openStore` or an engine from `openEngine`.
- */
-export interface SaverHost {
-  saver: CheckpointSaver;
-  /** The store's name (openStore and openEngine give it): runThread locks threads per store. */
-  readonly name?: string;
-}
-
-export interface IndexedDBSaverOptions {
-  serde?: SerializerProtocol;
-  /**
-   * false (default): put and putWrites resolve once stored, so when graph.invoke() resolves its
-   * checkpoints are stored. true: they resolve once serialized and queued (the store keeps their
-   * order), so LangGraph runs ahead of the database and consecutive checkpoints are stored
-   * together, in few transactions; invoke() may then resolve before its last writes are stored,
-   * and `await saver.flush()` (runThread does it) is what says they are.
-   */
-  pipeline?: boolean;
-}
-
-/** One thread as `listThreads` lists it. */
-export interface ThreadSummary {
-  threadId: string;
-  /** The `ts` of the thread's newest checkpoint, in any namespace (ISO 8601). */
-  updatedAt: string;
-  /** The newest checkpoint of the root namespace. */
-  checkpointId: string;
-  /** That checkpoint's metadata. */
-  metadata: CheckpointMetadata;
-}
+export type { IndexedDBSaverOptions, SaverHost, ThreadSummary } from "./saver-types.js";
 
 interface Address {
   threadId: string;
@@ -67,6 +34,11 @@ interface Address {
 const MISSING_THREAD =
   'The RunnableConfig is missing a "thread_id" in its "configurable" property; a checkpointer needs one, e.g. graph.invoke(input, { configurable: { thread_id: "chat-1" } })';
 
+/**
+ * LangGraph.js checkpointer over the library's bytes-level saver. Serialization (the serde's
+ * `dumpsTyped`) runs here, on the calling side; only `[type, bytes]` pairs cross to the worker,
+ * and the type tag is stored with the bytes so `loadsTyped` gets it back.
+ */
 export class IndexedDBSaver extends BaseCheckpointSaver {
   private readonly store: CheckpointSaver;
   private readonly queue: WriteQueue;
