@@ -139,10 +139,10 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     sendOne: (args) => (events.append as (...a: unknown[]) => Promise<unknown>)(...args),
     refused: () => rpc.refused,
   });
-  const batchedEvents: Store["events"] = { ...events };
+  const batchedEvents: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
   for (const method of STORE_METHODS.events) {
     const send = events[method] as (...args: unknown[]) => Promise<unknown>;
-    (batchedEvents as unknown as Record<string, unknown>)[method] =
+    batchedEvents[method] =
       method === "append"
         ? (...args: unknown[]) =>
             // Behind a call still handing a large array over, an append waits its turn on its own.
@@ -156,7 +156,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     saver: stub("saver"),
     runs: stub("runs"),
     blobs: stub("blobs"),
-    events: batchedEvents,
+    events: batchedEvents as unknown as Store["events"],
     sync: stub("sync"),
     memory: stub("memory"),
     flush() {

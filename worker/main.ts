@@ -33,11 +33,9 @@ const host = {
   },
 
   async call(store: string, method: string, args: unknown[]): Promise<unknown> {
-    if (!engine) throw new StoreError("DATABASE_CLOSED", "no store is open in this worker", { retryable: false });
-    if (!isStoreMethod(store, method)) throw new StoreError("INVALID_ARGUMENT", `unknown method ${String(store)}.${String(method)}`);
+    const run = storeMethod(store, method);
     if (!Array.isArray(args)) throw new StoreError("INVALID_ARGUMENT", "arguments must be an array");
-    const target = engine[store] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
-    return handBack(await target[method](...args));
+    return handBack(await run(...args));
   },
 
   /**
@@ -45,13 +43,11 @@ const host = {
    * each is started in the order given, as separate messages would be, and gets its own outcome.
    */
   async callEach(store: string, method: string, argLists: unknown[][]): Promise<CallOutcome[]> {
-    if (!engine) throw new StoreError("DATABASE_CLOSED", "no store is open in this worker", { retryable: false });
-    if (!isStoreMethod(store, method)) throw new StoreError("INVALID_ARGUMENT", `unknown method ${String(store)}.${String(method)}`);
+    const run = storeMethod(store, method);
     if (!Array.isArray(argLists)) throw new StoreError("INVALID_ARGUMENT", "argument lists must be an array");
-    const target = engine[store] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
     const started = argLists.map(async (args) => {
       if (!Array.isArray(args)) throw new StoreError("INVALID_ARGUMENT", "arguments must be an array");
-      return target[method](...args);
+      return run(...args);
     });
     return (await Promise.allSettled(started)).map((s) => (s.status === "fulfilled" ? { value: s.value } : { error: errorToWire(s.reason) }));
   },
@@ -78,6 +74,14 @@ const host = {
 };
 
 export type Host = typeof host;
+
+/** A method the page may call on a store of the open engine (src/methods.ts lists them). */
+function storeMethod(store: string, method: string): (...args: unknown[]) => Promise<unknown> {
+  if (!engine) throw new StoreError("DATABASE_CLOSED", "no store is open in this worker", { retryable: false });
+  if (!isStoreMethod(store, method)) throw new StoreError("INVALID_ARGUMENT", `unknown method ${String(store)}.${String(method)}`);
+  const target = engine[store] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+  return (...args) => target[method](...args);
+}
 
 /**
  * A result holding a state of more than TRANSFER_BYTES (a load's `state` or `bytes`) goes back as

@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { extname, join, normalize, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright";
+import { recordTrace } from "./trace.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const runs = Number(process.argv[2] ?? 8);
@@ -76,18 +77,9 @@ await tab.evaluate(([s]) => window.open_("trace", s), [script]);
 
 /** One traced open: the worker thread's events, and the page's time. */
 async function tracedOpen() {
-  const cdp = await context.newCDPSession(tab);
-  const events = [];
-  cdp.on("Tracing.dataCollected", (e) => events.push(...e.value));
-  const complete = new Promise((r) => cdp.once("Tracing.tracingComplete", r));
-  await cdp.send("Tracing.start", {
-    traceConfig: { includedCategories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8", "v8.execute"] },
-    transferMode: "ReportEvents",
-  });
-  const ms = await tab.evaluate(([s]) => window.open_("trace", s), [script]);
-  await cdp.send("Tracing.end");
-  await complete;
-  await cdp.detach();
+  const { events, result: ms } = await recordTrace(context, tab, ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8", "v8.execute"], () =>
+    tab.evaluate(([s]) => window.open_("trace", s), [script]),
+  );
   const threads = new Map();
   for (const e of events) if (e.ph === "M" && e.name === "thread_name" && e.args.name === "DedicatedWorker thread") threads.set(`${e.pid}:${e.tid}`, []);
   for (const e of events) threads.get(`${e.pid}:${e.tid}`)?.push(e);

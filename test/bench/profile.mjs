@@ -22,9 +22,12 @@ import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { chromium } from "playwright";
+import { recordTrace } from "./trace.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const WORKLOADS = ["save-1k", "save-64k", "save-1m", "load-1k", "load-64k", "load-1m", "memory-put", "memory-get", "events", "graph", "chat"];
+/** What a workload's store side is measured against, where it is not raw IndexedDB on the page. */
+const BASELINES = { graph: "MemorySaver", chat: "turns of a new chat" };
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : WORKLOADS;
 for (const w of chosen) if (!WORKLOADS.includes(w)) throw new Error(`unknown workload ${w}; one of ${WORKLOADS.join(", ")}`);
 
@@ -83,7 +86,7 @@ try {
       const { calls, ms } = await page.evaluate(([n, s]) => window.bench.run(n, s), [name, side]);
       const pageProfile = (await cdp.send("Profiler.stop")).profile;
       const workerProfile = (await worker("Profiler.stop")).profile;
-      report(`${name} (${side === "store" ? "store" : name === "graph" ? "MemorySaver" : name === "chat" ? "turns of a new chat" : "raw IndexedDB on the page"})`, calls, ms, pageProfile, side === "store" ? workerProfile : undefined);
+      report(`${name} (${side === "store" ? "store" : BASELINES[name] ?? "raw IndexedDB on the page"})`, calls, ms, pageProfile, side === "store" ? workerProfile : undefined);
     }
   }
 } finally {
@@ -95,15 +98,10 @@ try {
 
 /** One run of a workload under Chromium's tracing: per thread, its tasks' wall and CPU time. */
 async function traceCpu(context, page, name, side) {
-  const cdp = await context.newCDPSession(page);
-  const events = [];
-  cdp.on("Tracing.dataCollected", (e) => events.push(...e.value));
-  const complete = new Promise((r) => cdp.once("Tracing.tracingComplete", r));
-  await cdp.send("Tracing.start", { traceConfig: { includedCategories: ["toplevel", "devtools.timeline"] }, transferMode: "ReportEvents" });
-  const { calls, ms } = await page.evaluate(([n, s]) => window.bench.run(n, s), [name, side]);
-  await cdp.send("Tracing.end");
-  await complete;
-  await cdp.detach();
+  const { events, result } = await recordTrace(context, page, ["toplevel", "devtools.timeline"], () =>
+    page.evaluate(([n, s]) => window.bench.run(n, s), [name, side]),
+  );
+  const { calls, ms } = result;
   const names = new Map();
   for (const e of events) if (e.ph === "M" && e.name === "thread_name") names.set(`${e.pid}:${e.tid}`, e.args.name);
   const threads = new Map();
@@ -183,6 +181,12 @@ function unionMs(intervals) {
   return total / 1000;
 }
 
+/** The source module a profile node's function comes from; undefined for the browser's own. */
+function moduleOf(node) {
+  const bundle = node.url.endsWith("/worker.js") ? "worker" : node.url.endsWith("/page.js") ? "page" : undefined;
+  return bundle ? modules[bundle][node.line] ?? "(bundle)" : undefined;
+}
+
 function report(title, calls, ms, pageProfile, workerProfile) {
   const per = (x) => (x / calls).toFixed(3);
   const pageBusy = busy(pageProfile);
@@ -193,11 +197,11 @@ function report(title, calls, ms, pageProfile, workerProfile) {
     if (!profile) continue;
     // Self time by where it was spent: the module of a JavaScript function, or a browser
     // function by name (IndexedDB requests, postMessage), heaviest first.
+    const nodes = selfTimes(profile).filter((node) => node.fn !== "(idle)");
     const bySource = new Map();
-    for (const node of selfTimes(profile)) {
-      if (node.fn === "(idle)") continue;
-      const bundle = node.url.endsWith("/worker.js") ? "worker" : node.url.endsWith("/page.js") ? "page" : undefined;
-      const key = bundle ? modules[bundle][node.line] ?? "(bundle)" : `${node.fn} (browser)`;
+    for (const node of nodes) {
+      const module = moduleOf(node);
+      const key = module ?? `${node.fn} (browser)`;
       bySource.set(key, (bySource.get(key) ?? 0) + node.ms);
     }
     const top = [...bySource].sort((a, b) => b[1] - a[1]).slice(0, 10);
@@ -206,10 +210,8 @@ function report(title, calls, ms, pageProfile, workerProfile) {
     const functions = Number(process.env.PROFILE_FUNCTIONS ?? 0);
     if (functions > 0) {
       const byFunction = new Map();
-      for (const node of selfTimes(profile)) {
-        if (node.fn === "(idle)") continue;
-        const bundle = node.url.endsWith("/worker.js") ? "worker" : node.url.endsWith("/page.js") ? "page" : undefined;
-        const key = `${node.fn} [${bundle ? modules[bundle][node.line] ?? "(bundle)" : "browser"}]`;
+      for (const node of nodes) {
+        const key = `${node.fn} [${moduleOf(node) ?? "browser"}]`;
         byFunction.set(key, (byFunction.get(key) ?? 0) + node.ms);
       }
       const heaviest = [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, functions);
