@@ -132,6 +132,9 @@ function asRef(value: unknown[]): Ref | undefined {
 /** Bytes of a value as stored; collects the payload references inside it (their own bytes count). */
 function sizeOf(value: unknown, refs: Ref[]): number {
   if (value instanceof Uint8Array) return value.byteLength;
+  // Other views (a memory block's vectors and norms) and Blobs count their bytes, not their elements.
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return value.byteLength;
+  if (typeof Blob === "function" && value instanceof Blob) return value.size;
   if (typeof value === "string") return value.length;
   if (typeof value === "number" || typeof value === "bigint") return 8;
   if (typeof value === "boolean") return 1;

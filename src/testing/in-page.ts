@@ -2,7 +2,8 @@
  * Functions the kit runs inside the page (Playwright serializes each one as its source): each is
  * self-contained, referring to nothing outside its own body. They speak raw IndexedDB, so they
  * work whatever the app bundled, and they turn values into JSON with type tags and back:
- *   {"$bytes": base64} Uint8Array, {"$buffer": base64} ArrayBuffer, {"$bigint": "…"},
+ *   {"$bytes": base64} Uint8Array, {"$buffer": base64} ArrayBuffer, {"$typed": [type, base64]}
+ *   another typed array (Float32Array, …), {"$blob": [mime type, base64]} a Blob, {"$bigint": "…"},
  *   {"$number": "NaN" | "Infinity" | "-Infinity" | "-0"}, {"$undefined": true}, {"$date": ms},
  *   {"$map": [[k, v], …]}, {"$set": [v, …]}, and {"$object": [[k, v], …]} for an object with a
  *   key that starts with "$" (so no user object is mistaken for a tag).
@@ -33,6 +34,8 @@ export async function readDatabaseInPage(name: string): Promise<PageDump> {
     };
     if (v instanceof Uint8Array) return { $bytes: b64(v) };
     if (v instanceof ArrayBuffer) return { $buffer: b64(new Uint8Array(v)) };
+    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return { $typed: [v.constructor.name, b64(new Uint8Array(v.buffer, v.byteOffset, v.byteLength))] };
+    if (v instanceof Blob) return { $blob: [v.type, b64(blobBytes.get(v)!)] };
     if (v instanceof Date) return { $date: v.getTime() };
     if (v instanceof Map) return { $map: [...v].map(([k, x]) => [encode(k), encode(x)]) };
     if (v instanceof Set) return { $set: [...v].map(encode) };
@@ -43,6 +46,12 @@ export async function readDatabaseInPage(name: string): Promise<PageDump> {
       return Object.fromEntries(entries.map(([k, x]) => [k, encode(x)]));
     }
     throw new Error(`a stored value of type ${typeof v} cannot be exported`);
+  };
+  // Blobs are read before encoding, which is synchronous.
+  const blobBytes = new Map<Blob, Uint8Array>();
+  const readBlobs = async (v: unknown): Promise<void> => {
+    if (v instanceof Blob) blobBytes.set(v, new Uint8Array(await v.arrayBuffer()));
+    else if (v && typeof v === "object" && !ArrayBuffer.isView(v) && !(v instanceof ArrayBuffer)) await Promise.all([...(v instanceof Map ? [...v].flat() : Object.values(v))].map(readBlobs));
   };
   const known = (await indexedDB.databases?.())?.some((d) => d.name === name);
   if (known === false) return { exists: false, version: 0, stores: [] };
@@ -64,6 +73,7 @@ export async function readDatabaseInPage(name: string): Promise<PageDump> {
       names.map(async (n) => {
         const s = tx.objectStore(n);
         const [keys, values] = await Promise.all([all(s.getAllKeys()), all(s.getAll())]);
+        await readBlobs(values);
         return { name: n, records: keys.map((k, i): [unknown, unknown] => [encode(k), encode(values[i])]) };
       }),
     );
@@ -89,6 +99,16 @@ export async function writeDatabaseInPage(arg: { name: string; version: number; 
     if ("$bigint" in o) return BigInt(o.$bigint as string);
     if ("$bytes" in o) return bytes(o.$bytes as string);
     if ("$buffer" in o) return bytes(o.$buffer as string).buffer;
+    if ("$typed" in o) {
+      const [type, data] = o.$typed as [string, string];
+      const views: Record<string, new (b: ArrayBuffer) => ArrayBufferView> = { Int8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array };
+      if (!views[type]) throw new Error(`an exported value names an unknown array type ${JSON.stringify(type)}`);
+      return new views[type](bytes(data).buffer);
+    }
+    if ("$blob" in o) {
+      const [type, data] = o.$blob as [string, string];
+      return new Blob([bytes(data)], { type });
+    }
     if ("$date" in o) return new Date(o.$date as number);
     if ("$map" in o) return new Map((o.$map as Array<[unknown, unknown]>).map(([k, x]) => [decode(k), decode(x)]));
     if ("$set" in o) return new Set((o.$set as unknown[]).map(decode));

@@ -28,6 +28,7 @@ export function sizeOf(v: unknown): number {
   if (typeof v === "boolean") return 1;
   if (ArrayBuffer.isView(v)) return v.byteLength;
   if (v instanceof ArrayBuffer) return v.byteLength;
+  if (v instanceof Blob) return v.size;
   if (Array.isArray(v)) return v.reduce((a: number, x) => a + sizeOf(x), 0);
   if (typeof v === "object") {
     let n = 0;

@@ -21,15 +21,32 @@ async function open(name: string): Promise<Store> {
 function request<T>(r: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => ((r.onsuccess = () => resolve(r.result)), (r.onerror = () => reject(r.error))));
 }
-/** Rows of one kind, read on the page with raw IndexedDB. */
-async function countRows(name: string, kind: string): Promise<number> {
+/** Rows of one kind, read on the page with raw IndexedDB: their number, or their values. */
+async function readRows<T>(name: string, kind: string, read: (store: IDBObjectStore, range: IDBKeyRange) => IDBRequest<T>): Promise<T> {
   const db = await request(indexedDB.open(name));
   try {
-    return await request(db.transaction("meta", "readonly").objectStore("meta").count(IDBKeyRange.bound(["m", kind], ["m", kind, [[]]])));
+    return await request(read(db.transaction("meta", "readonly").objectStore("meta"), IDBKeyRange.bound(["m", kind], ["m", kind, [[]]])));
   } finally {
     db.close();
   }
 }
+/** Whether this engine's IndexedDB keeps a Blob: tried on a database of its own. */
+async function keepsBlobs(): Promise<boolean> {
+  const name = uniqueName("blob-probe");
+  const open = indexedDB.open(name);
+  open.onupgradeneeded = () => open.result.createObjectStore("s");
+  const db = await request(open);
+  try {
+    await request(db.transaction("s", "readwrite").objectStore("s").put(new Blob([new Uint8Array(8)]), 1));
+    return true;
+  } catch {
+    return false;
+  } finally {
+    db.close();
+    indexedDB.deleteDatabase(name);
+  }
+}
+const countRows = (name: string, kind: string) => readRows(name, kind, (s, r) => s.count(r));
 
 const vector = (i: number) => Float32Array.from({ length: 16 }, (_, d) => Math.sin(i * 7 + d) + (d === i % 16 ? 2 : 0));
 const view = (items: MemoryItem[]) => items.map((i) => [i.namespace.join("/"), i.key, i.value, i.score]);
@@ -52,6 +69,12 @@ it("packs items into blocks after writes, and a cold worker reads them, and writ
   expect(await countRows(name, "i")).toBe(0);
   expect(await countRows(name, "p")).toBe(300);
   expect(await countRows(name, "b")).toBe(2);
+  // Each block's vectors are float32 end to end (16 dimensions, one field per item): one Blob
+  // where this engine keeps Blobs (WebKit's in-memory sessions do not), else the array.
+  const vectorRows = await readRows(name, "v", (s, r) => s.getAll(r));
+  const kind = (await keepsBlobs()) ? Blob : Float32Array;
+  expect(vectorRows.every((v) => v instanceof kind)).toBe(true);
+  expect(vectorRows.reduce((n, v) => n + (v instanceof Blob ? v.size : (v as Float32Array).byteLength), 0)).toBe(300 * 16 * 4);
   await store.close();
   const cold = await open(name);
   expect(await ask(cold)).toEqual(before);

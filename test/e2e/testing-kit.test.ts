@@ -88,6 +88,44 @@ describe("idb-checkpoint/testing", () => {
     await page.context().close();
   });
 
+  it("round-trips packed long-term memory through an export: vectors kept as a Blob, norms as a Float64Array", async () => {
+    const page = await harnessPage();
+    const ask = async () =>
+      page.evaluate(async () => {
+        const s = window.rel.store(window.rel.stores.has("kit-mem-copy") ? "kit-mem-copy" : "kit-mem");
+        const ranked = await s.memory.search(["u"], { query: [1, 0.5, 0.25, 0], limit: 3 });
+        return { ranked: ranked.map((i) => [i.key, i.score]), got: (await s.memory.get(["u"], "k7"))?.value };
+      });
+    const packed = await page.evaluate(async () => {
+      await window.rel.open("kit-mem");
+      const s = window.rel.store("kit-mem");
+      await s.memory.batch(Array.from({ length: 300 }, (_, i) => ({ op: "put" as const, namespace: ["u"], key: `k${i}`, value: { i }, vectors: [{ field: "text", vector: [Math.sin(i), Math.cos(i), i % 7, 1] }] })));
+      // Packing starts once writes stop: wait for the item rows ("m", "i", …) to move into blocks.
+      const itemRows = () =>
+        new Promise<number>((resolve, reject) => {
+          const open = indexedDB.open("kit-mem");
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const req = open.result.transaction("meta").objectStore("meta").count(IDBKeyRange.bound(["m", "i"], ["m", "i", [[]]]));
+            req.onsuccess = () => (open.result.close(), resolve(req.result));
+            req.onerror = () => reject(req.error);
+          };
+        });
+      for (let i = 0; i < 200 && (await itemRows()) > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      return itemRows();
+    });
+    expect(packed).toBe(0);
+    const before = await ask();
+    const doc = await exportStore(page, { name: "kit-mem" });
+    const vectors = doc.objectStores.find((s) => s.name === "meta")!.records.filter(([k]) => Array.isArray(k) && k[0] === "m" && k[1] === "v");
+    expect(vectors.length).toBeGreaterThan(0);
+    expect(Object.keys(vectors[0][1] as object)).toEqual(["$blob"]);
+    await importStore(page, doc, { name: "kit-mem-copy" });
+    await page.evaluate(() => window.rel.open("kit-mem-copy"));
+    expect(await ask()).toEqual(before);
+    await page.context().close();
+  });
+
   it("is not part of an app's page bundle: the built demo holds none of the kit", async () => {
     const dir = join(await buildOnce(), "assets");
     const files = readdirSync(dir).filter((f) => f.endsWith(".js"));

@@ -54,6 +54,18 @@ export function packingHarness() {
     connect,
     seeded,
     rawRowsOf,
+    /** Writes rows of the meta store as they are, in one transaction. */
+    putRaw: async (name: string, rows: Array<[key: IDBValidKey, value: unknown]>) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const req = factory.open(name);
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+      const tx = db.transaction("meta", "readwrite");
+      for (const [key, value] of rows) tx.objectStore("meta").put(value, key);
+      await new Promise((resolve, reject) => ((tx.oncomplete = resolve), (tx.onabort = () => reject(tx.error))));
+      db.close();
+    },
     count: async (name: string, kind: string) => (await rawRowsOf(name, kind)).length,
   };
 }

@@ -2,6 +2,8 @@
 import "fake-indexeddb/auto";
 import { describe, expect, it, vi } from "vitest";
 import { Payloads } from "../../worker/payload/index";
+import { DEFAULT_LIMITS } from "../../worker/limits";
+import { measureUsage } from "../../worker/usage";
 import type { EngineMemoryStore } from "../../worker/memory/index";
 import { uniqueName } from "../conformance/backend";
 import { expectCode } from "../conformance/expect-code";
@@ -19,7 +21,7 @@ const MINUTE = 60_000;
 type Row = { key: IDBValidKey[]; value: unknown };
 
 describe("memory store packing (engine, blocks of 3, a clock the test controls)", () => {
-  const { factory, clock, connect, seeded, rawRowsOf, count } = packingHarness();
+  const { factory, clock, connect, seeded, rawRowsOf, putRaw, count } = packingHarness();
 
   async function answers(memory: EngineMemoryStore) {
     return {
@@ -67,12 +69,71 @@ describe("memory store packing (engine, blocks of 3, a clock the test controls)"
     }
   });
 
-  it("keeps vectors as float32 in the block and their scores the same numbers", async () => {
+  it("keeps a block's vectors as float32 in a Blob, and their scores the same numbers", async () => {
     const { name, memory } = await seeded();
     const ranked = await memory.search(["u"], { query: embedText("note 2", 8), limit: 7 });
     await memory.pack();
     const [v] = await rawRowsOf(name, "v");
-    expect(v.value).toBeInstanceOf(Float32Array);
+    expect(v.value).toBeInstanceOf(Blob);
+    const floats = new Float32Array(await (v.value as Blob).arrayBuffer());
+    // Blocks of 3 items, by namespace then age: the first is k0, k2, k4 of "even", of which k2 and k4 have vectors (8 dimensions).
+    expect(floats).toHaveLength(2 * 8);
+    expect(Array.from(floats.subarray(0, 8))).toEqual(Array.from(Float32Array.from(embedText("note 2", 8))));
+    expect(await connect(name).memory.search(["u"], { query: embedText("note 2", 8), limit: 7 })).toEqual(ranked);
+  });
+
+  it("counts a block's vectors in usage() by their bytes, as a Blob and as an array", async () => {
+    const name = uniqueName("memory-packing-usage");
+    const { db, memory } = connect(name, { blockItems: 100 });
+    const dims = 256;
+    await memory.batch(Array.from({ length: 300 }, (_, i) => ({ op: "put" as const, namespace: ["u"], key: `k${i}`, value: { i }, vectors: [{ field: "text", vector: embedText(`note ${i}`, dims) }] })));
+    expect(await memory.pack()).toBe(300);
+    const vectorBytes = 300 * dims * 4;
+    const stored = async () => (await measureUsage({ db, payloads: new Payloads(), now: () => clock.now, limits: DEFAULT_LIMITS })).total.stored;
+    const asBlobs = await stored();
+    // The vectors, plus a few bytes a row for keys, pointers and the 300 small values.
+    expect(asBlobs).toBeGreaterThan(vectorBytes);
+    expect(asBlobs).toBeLessThan(vectorBytes + 40_000);
+    const rows = await rawRowsOf(name, "v");
+    await putRaw(name, await Promise.all(rows.map(async (r): Promise<[IDBValidKey, unknown]> => [r.key, new Float32Array(await (r.value as Blob).arrayBuffer())])));
+    expect(await stored()).toBe(asBlobs);
+  });
+
+  it("reads blocks whose vectors were stored as arrays, as before Blobs were used", async () => {
+    const { name, memory } = await seeded();
+    const ranked = await memory.search(["u"], { query: embedText("note 2", 8), limit: 7 });
+    await memory.pack();
+    const rows = await rawRowsOf(name, "v");
+    const arrays = await Promise.all(rows.map(async (r) => new Float32Array(await (r.value as Blob).arrayBuffer())));
+    await putRaw(name, rows.map((r, i) => [r.key, arrays[i]]));
+    expect((await rawRowsOf(name, "v")).map((r) => r.value)).toEqual(arrays);
+    expect(await connect(name).memory.search(["u"], { query: embedText("note 2", 8), limit: 7 })).toEqual(ranked);
+    // A block read as an array is dissolved and packed anew like any other.
+    await memory.delete(["u", "even"], "k0");
+    await memory.delete(["u", "even"], "k2");
+    expect(await memory.pack()).toBeGreaterThan(0);
+    expect(await connect(name).memory.search(["u"], { query: embedText("note 2", 8), limit: 7 })).toEqual(ranked.filter((i) => i.key !== "k0" && i.key !== "k2"));
+  });
+
+  it("stores the vectors as an array, whole, when the engine refuses to keep a Blob", async () => {
+    const { name, memory } = await seeded();
+    const ranked = await memory.search(["u"], { query: embedText("note 2", 8), limit: 7 });
+    // fake-indexeddb's object store class (this file's globals): its put throws as a browser's does for a value it cannot keep.
+    const realPut = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (this: unknown, value: unknown, key?: IDBValidKey) {
+      if (value instanceof Blob) throw new DOMException("a Blob cannot be stored here", "DataCloneError");
+      return realPut.call(this, value, key);
+    } as typeof realPut;
+    try {
+      expect(await memory.pack()).toBe(7);
+      expect(await memory.pack()).toBe(0);
+    } finally {
+      IDBObjectStore.prototype.put = realPut;
+    }
+    const rows = await rawRowsOf(name, "v");
+    expect(rows).toHaveLength(3);
+    for (const r of rows) expect(r.value).toBeInstanceOf(Float32Array);
+    expect(await count(name, "i")).toBe(0);
     expect(await connect(name).memory.search(["u"], { query: embedText("note 2", 8), limit: 7 })).toEqual(ranked);
   });
 

@@ -6,6 +6,7 @@ import { blockItems, buildBlock, checkBlock, type BuiltBlock } from "./blocks.js
 import { decodeValue, toCached } from "./reads.js";
 import { allItems, allOf, blockKey, itemKey, nextBlockKey, nsId, packedKey, slotsOf, vectorsKey, type ItemRow, type Packed } from "./rows.js";
 import { readCounter } from "./writes.js";
+import { readVectors, storedVectors } from "./vectors.js";
 
 /**
  * Packing: moves items from their own rows into blocks of a few hundred (rows.ts), in idle time
@@ -58,6 +59,8 @@ export class Packer {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<number> | undefined;
   private stopped = false;
+  /** Blocks' vectors are written as Blobs until the engine refuses one. */
+  private blobVectors = typeof Blob === "function";
 
   constructor(
     private readonly ctx: EngineContext,
@@ -117,44 +120,55 @@ export class Packer {
       await yieldTurn();
       if (this.stopped) return 0;
     }
-    const done = await db.write(
-      ["meta", "blobs"],
-      async (tx) => {
-        const meta = tx.objectStore("meta");
-        const [counter, next] = await Promise.all([readCounter(tx), meta.get(nextBlockKey()) as Promise<number | undefined>]);
-        if (counter[0] !== plan.version || (next ?? 0) !== plan.next || this.stopped) return false;
-        blocks.forEach((b, n) => {
-          const block = plan.next + n;
-          settled(meta.put(b.row, blockKey(block)));
-          settled(meta.put(b.vectors, vectorsKey(block)));
-          b.items.forEach((item, slot) => {
-            const packed: Packed = [block, slot, item.seq, item.createdAt];
-            if (item.ttl !== undefined) packed.push(item.ttl, item.expiresAt);
-            settled(meta.put(packed, packedKey(item.ns, item.key)));
+    const write = (asBlob: boolean) =>
+      db.write(
+        ["meta", "blobs"],
+        async (tx) => {
+          const meta = tx.objectStore("meta");
+          const [counter, next] = await Promise.all([readCounter(tx), meta.get(nextBlockKey()) as Promise<number | undefined>]);
+          if (counter[0] !== plan.version || (next ?? 0) !== plan.next || this.stopped) return false;
+          blocks.forEach((b, n) => {
+            const block = plan.next + n;
+            settled(meta.put(b.row, blockKey(block)));
+            settled(meta.put(storedVectors(b.vectors, asBlob), vectorsKey(block)));
+            b.items.forEach((item, slot) => {
+              const packed: Packed = [block, slot, item.seq, item.createdAt];
+              if (item.ttl !== undefined) packed.push(item.ttl, item.expiresAt);
+              settled(meta.put(packed, packedKey(item.ns, item.key)));
+            });
           });
-        });
-        const releases: Promise<void>[] = [];
-        for (const { item, ref } of plan.rows) {
-          settled(meta.delete(itemKey(item.ns, item.key)));
-          releases.push(this.ctx.payloads.release(tx, ref));
-        }
-        // A block's values are in its row: deleting the rows frees everything it held.
-        for (const block of plan.dissolved) {
-          settled(meta.delete(blockKey(block)));
-          settled(meta.delete(vectorsKey(block)));
-          settled(meta.delete(slotsOf("d", block)));
-          settled(meta.delete(slotsOf("e", block)));
-        }
-        // Moved on even when no block is written, so two packings never both go ahead.
-        settled(meta.put(plan.next + Math.max(1, blocks.length), nextBlockKey()));
-        await Promise.all(releases);
-        return true;
-      },
-      "packing memory",
-      // Nothing anyone was told is written depends on it: a packing lost to a power cut is
-      // simply done again.
-      "relaxed",
-    );
+          const releases: Promise<void>[] = [];
+          for (const { item, ref } of plan.rows) {
+            settled(meta.delete(itemKey(item.ns, item.key)));
+            releases.push(this.ctx.payloads.release(tx, ref));
+          }
+          // A block's values are in its row: deleting the rows frees everything it held.
+          for (const block of plan.dissolved) {
+            settled(meta.delete(blockKey(block)));
+            settled(meta.delete(vectorsKey(block)));
+            settled(meta.delete(slotsOf("d", block)));
+            settled(meta.delete(slotsOf("e", block)));
+          }
+          // Moved on even when no block is written, so two packings never both go ahead.
+          settled(meta.put(plan.next + Math.max(1, blocks.length), nextBlockKey()));
+          await Promise.all(releases);
+          return true;
+        },
+        "packing memory",
+        // Nothing anyone was told is written depends on it: a packing lost to a power cut is
+        // simply done again.
+        "relaxed",
+      );
+    let done: boolean;
+    try {
+      done = await write(this.blobVectors);
+    } catch (e) {
+      if (!this.blobVectors || this.stopped) throw e;
+      // An engine that cannot keep a Blob here (some private modes) keeps the array instead;
+      // the round is written again at once, as nothing of it was.
+      this.blobVectors = false;
+      done = await write(false);
+    }
     return done ? plan.rows.length + plan.moved.length : 0;
   }
 
@@ -205,7 +219,7 @@ export class Packer {
     );
     await Promise.all(
       sparse.map(async ({ block, row }) => {
-        const [vectors, extendedKeys, extended] = await Promise.all([meta.get(vectorsKey(block)), meta.getAllKeys(slotsOf("e", block)), meta.getAll(slotsOf("e", block))]);
+        const [vectors, extendedKeys, extended] = await Promise.all([meta.get(vectorsKey(block)).then(readVectors), meta.getAllKeys(slotsOf("e", block)), meta.getAll(slotsOf("e", block))]);
         checkBlock(row, block, vectors);
         const expiry = new Map(extendedKeys.map((k, i) => [(k as Key)[3] as number, extended[i] as number]));
         const dead = deadBy.get(block)!;

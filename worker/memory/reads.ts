@@ -7,6 +7,7 @@ import { MemoryCache, type CachedItem } from "./cache.js";
 import { blockItems, checkBlock, type DecodedBlocks } from "./blocks.js";
 import { allItems, allNamespaces, allOf, blockKey, type ItemRow } from "./rows.js";
 import { isLive, readStored } from "./stored.js";
+import { readVectors } from "./vectors.js";
 import type { Refresh } from "./writes.js";
 
 /** The memory store's reads: one item (a get), or every item (loading the cache). */
@@ -101,7 +102,8 @@ async function packedItems(tx: ReadTx, ctx: EngineContext, withVectors: boolean)
     meta.getAllKeys(allOf("b")),
     meta.getAll(allOf("b")),
     withVectors ? meta.getAllKeys(allOf("v")) : [],
-    withVectors ? meta.getAll(allOf("v")) : [],
+    // Blobs are read as soon as their handles arrive, beside the other rows.
+    withVectors ? meta.getAll(allOf("v")).then((rows) => Promise.all(rows.map(readVectors))) : [],
     meta.getAllKeys(allOf("d")),
     meta.getAllKeys(allOf("e")),
     meta.getAll(allOf("e")),
