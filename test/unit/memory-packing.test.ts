@@ -344,6 +344,20 @@ describe("memory store packing (engine, blocks of 3, a clock the test controls)"
     await expectCode(connect(name).memory.search(["u"]), "INTEGRITY");
   });
 
+  it("rejects a search by query with INTEGRITY when the browser cannot read a block's vectors back", async () => {
+    const { name, memory } = await seeded();
+    await memory.pack();
+    const read = vi.spyOn(Blob.prototype, "arrayBuffer").mockRejectedValue(new DOMException("the file is gone", "NotReadableError"));
+    try {
+      await expectCode(connect(name).memory.search(["u"], { query: embedText("note 2", 8) }), "INTEGRITY");
+    } finally {
+      read.mockRestore();
+    }
+    // A search by filter reads no vectors; once the file reads again, so does one by query.
+    expect(await connect(name).memory.search(["u"], { filter: { i: 2 } })).toHaveLength(1);
+    expect((await connect(name).memory.search(["u"], { query: embedText("note 2", 8), limit: 1 }))[0].key).toBe("k2");
+  });
+
   it("rejects with INTEGRITY when a block's values fail their checksum, once a search or get reads them", async () => {
     const { name, memory } = await seeded();
     await memory.pack();

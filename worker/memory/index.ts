@@ -43,7 +43,7 @@ const FIRST_SWEEP_MS = 5_000;
 /**
  * Long-term memory: items (JSON values under a namespace and key, with optional vectors and time
  * to live) shared by every thread. Values go through the payload module (compressed, checksummed);
- * vectors are stored as Float32Array. Searches and namespace listings are answered from a copy of
+ * vectors are float32 (an item's row holds a Float32Array; a block's, one Blob). Searches and namespace listings are answered from a copy of
  * the items the worker keeps while it is current (worker/memory/cache.ts); gets read the row.
  */
 export function createMemoryStore(ctx: EngineContext, options: MemoryStoreOptions = {}): EngineMemoryStore {

@@ -1,3 +1,5 @@
+import { StoreError } from "../../src/errors.js";
+
 /**
  * Vector arithmetic for semantic search, in the same order of operations as LangGraph's
  * InMemoryStore (left to right sums in double precision), so that on the same vectors the scores
@@ -32,6 +34,11 @@ export function storedVectors(vectors: Float32Array, asBlob: boolean): Float32Ar
 
 /** A vectors row as read (a Blob, or an array written before Blobs were used); undefined stays so. */
 export async function readVectors(stored: unknown): Promise<unknown> {
-  if (typeof Blob === "function" && stored instanceof Blob) return new Float32Array(await stored.arrayBuffer());
-  return stored;
+  if (!(typeof Blob === "function" && stored instanceof Blob)) return stored;
+  try {
+    return new Float32Array(await stored.arrayBuffer());
+  } catch (e) {
+    // The row is there but the browser cannot read the file behind it (NotReadableError).
+    throw new StoreError("INTEGRITY", "a memory block's vectors cannot be read: the browser lost the file that held them", { cause: e, retryable: false });
+  }
 }
