@@ -1,11 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 // fake-indexeddb's globals: the database module opens through the global factory and key ranges.
 import "fake-indexeddb/auto";
 import { deflateSync } from "fflate";
 import { Database } from "../../worker/db";
 import { INLINE_MAX, MAX_CHAIN, Payloads, type PayloadRef } from "../../worker/payload/index";
 import { chunk } from "../../worker/payload/chunker";
-import { DEFAULT_CHUNKS, LARGE_CHUNKS, LARGE_FROM } from "../../worker/payload/payload-options";
+import { DEFAULT_CHUNKS, LARGE_CHUNKS, LARGE_FROM, defaultReadWindow } from "../../worker/payload/payload-options";
 import { isStoreError } from "../../src/errors";
 import { text } from "../payload/text";
 
@@ -80,6 +80,61 @@ describe("payload chunking", () => {
       expect(ref[0]).toBe(bytes.length);
       expectBytes(await load(db, new Payloads(), ref), bytes);
       expectBytes(await load(db, payloads, ref), bytes);
+    }
+  });
+
+  it("reads a payload's chunks at most readWindow at a time, and all of them", async () => {
+    const { db, payloads } = await setup();
+    const bytes = text(3 * MiB, 5);
+    const ref = await save(db, payloads, bytes);
+    const chunks = [...(await rows(db)).keys()].filter((k) => k.startsWith("c:")).length;
+    const readWindow = 16;
+    expect(chunks).toBeGreaterThan(readWindow * 2);
+    // Counts the chunk reads in flight: from the call of get to its answer.
+    const realGet = IDBObjectStore.prototype.get;
+    let inFlight = 0;
+    let most = 0;
+    let reads = 0;
+    IDBObjectStore.prototype.get = function (this: IDBObjectStore, key: IDBValidKey | IDBKeyRange) {
+      const request = realGet.call(this, key);
+      if (typeof key === "string" && key.startsWith("c:")) {
+        reads++;
+        most = Math.max(most, ++inFlight);
+        request.addEventListener("success", () => inFlight--);
+        request.addEventListener("error", () => inFlight--);
+      }
+      return request;
+    };
+    try {
+      expectBytes(await load(db, new Payloads({ readWindow }), ref), bytes);
+      expect([reads, most]).toEqual([chunks, readWindow]);
+      // Without a window (Chromium's and Firefox's default) every read goes out at once.
+      reads = most = 0;
+      expectBytes(await load(db, new Payloads({ readWindow: Infinity }), ref), bytes);
+      expect([reads, most]).toEqual([chunks, chunks]);
+    } finally {
+      IDBObjectStore.prototype.get = realGet;
+    }
+  });
+
+  it("reads 16 chunks at a time in WebKit (every iOS browser too), and all at once in Chromium and Firefox", () => {
+    const agents: Array<[string, number]> = [
+      ["Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Safari/605.1.15", 16],
+      ["Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Safari/605.1.15", 16],
+      ["Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/131.0 Mobile/15E148 Safari/604.1", 16],
+      ["Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36", Infinity],
+      ["Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36", Infinity],
+      ["Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/153.0", Infinity],
+    ];
+    try {
+      for (const [userAgent, window] of agents) {
+        vi.stubGlobal("navigator", { userAgent });
+        expect(defaultReadWindow(), userAgent).toBe(window);
+      }
+      vi.stubGlobal("navigator", undefined);
+      expect(defaultReadWindow()).toBe(Infinity);
+    } finally {
+      vi.unstubAllGlobals();
     }
   });
 

@@ -10,7 +10,7 @@ import { buildTree, type TreeEntry } from "./chunk-tree.js";
 import { MAX_CHAIN, integrity, releaseTree, storeTree, type ChunkRow } from "./chunk-store.js";
 import { INLINE_MAX, partsOf, type PayloadRef } from "./refs.js";
 import { PayloadReader, isManifest, nameOf, tooLarge, type ManifestRow } from "./reader.js";
-import { DEFAULT_CACHE_BYTES, DEFAULT_CHUNKS, DEFAULT_MAX_PAYLOAD_BYTES, chunkParamsFor, type PayloadOptions } from "./payload-options.js";
+import { DEFAULT_CACHE_BYTES, DEFAULT_CHUNKS, DEFAULT_MAX_PAYLOAD_BYTES, chunkParamsFor, defaultReadWindow, type PayloadOptions } from "./payload-options.js";
 import { commonPrefix } from "../../src/common-prefix.js";
 
 export { INLINE_MAX, type PayloadRef, DEFAULT_CHUNKS, DEFAULT_MAX_PAYLOAD_BYTES, type PayloadOptions };
@@ -101,7 +101,7 @@ export class Payloads {
     this.tails = new ChunkCache(Math.floor(budget / 8));
     if (options.db) this.compactor = new Compactor(options.db, options.compaction);
     if (options.db) this.owed = new OwedRefs(options.db);
-    this.reader = new PayloadReader(this.maxBytes, this.cache, this.known, this.compactor);
+    this.reader = new PayloadReader(this.maxBytes, this.cache, this.known, this.compactor, options.readWindow ?? defaultReadWindow());
   }
 
   /** Compresses now what saves left for idle time (before usage figures are taken). */

@@ -35,12 +35,31 @@ const unshared = new WeakSet<Uint8Array>();
 /** Whether `bytes` is a payload assembled for one read that nothing else in the worker holds. */
 export const isUnshared = (bytes: Uint8Array): boolean => unshared.has(bytes);
 
+/** Runs `fn` on each item, at most `window` at once, in order; rejects with the first failure and starts no more. */
+export async function inWindow<T>(items: T[], window: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const lane = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const item = items[next++];
+      try {
+        await fn(item);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(window, items.length) }, lane));
+}
+
 export class PayloadReader {
   constructor(
     private readonly maxBytes: number,
     private readonly cache: ChunkCache,
     private readonly known: LruSet,
     private readonly compactor: Compactor | undefined,
+    private readonly readWindow: number,
   ) {}
 
   async assemble(tx: ReadTx, m: ManifestRow, ref: RefParts): Promise<Uint8Array> {
@@ -57,15 +76,12 @@ export class PayloadReader {
     if (total !== m.raw || crc !== m.crc) throw integrity(`payload ${ref.id}: its chunk list does not add up`);
     const parts = await readTree(tx, m.level, m.kids, ref.id);
     const out = new Uint8Array(m.raw);
-    // Fetch every chunk missing from the cache at once; a repeated chunk is fetched once. Hits
-    // are held here, since filling the cache below may evict them.
+    // Fetch the chunks, readWindow at a time (payload-options.ts); a repeated chunk is fetched
+    // once. Hits are held here, since filling the cache below may evict them.
     const chunks = new Map<string, Uint8Array>();
-    const pending = new Map<string, Promise<Uint8Array>>();
-    for (const [key, raw, partCrc] of parts) {
-      const ck = `${key}/${partCrc}`;
-      if (!chunks.has(ck) && !pending.has(ck)) pending.set(ck, this.readChunk(tx, [key, raw, partCrc], ref.id, 0));
-    }
-    await Promise.all([...pending].map(async ([ck, p]) => chunks.set(ck, await p)));
+    const wanted = new Map<string, Entry>();
+    for (const [key, raw, partCrc] of parts) wanted.set(`${key}/${partCrc}`, [key, raw, partCrc]);
+    await inWindow([...wanted], this.readWindow, async ([ck, entry]) => void chunks.set(ck, await this.readChunk(tx, entry, ref.id, 0)));
     let offset = 0;
     crc = 0;
     for (const [key, raw, partCrc] of parts) {
