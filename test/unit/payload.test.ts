@@ -1,20 +1,27 @@
-import { describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 // fake-indexeddb's globals: the database module opens through the global factory and key ranges.
 import "fake-indexeddb/auto";
 import { deflateSync } from "fflate";
 import { Database } from "../../worker/db";
 import { INLINE_MAX, MAX_CHAIN, Payloads, type PayloadRef } from "../../worker/payload/index";
 import { chunk } from "../../worker/payload/chunker";
-import { DEFAULT_CHUNKS, LARGE_CHUNKS, LARGE_FROM, defaultReadWindow } from "../../worker/payload/payload-options";
+import { DEFAULT_CHUNKS, LARGE_CHUNKS, LARGE_FROM } from "../../worker/payload/payload-options";
+import { defaultRequestWindow } from "../../worker/payload/request-window";
 import { isStoreError } from "../../src/errors";
 import { text } from "../payload/text";
 
 let n = 0;
 
+/** The request window of the suite running (see the loop below). */
+const suite = { window: Infinity };
+
+/** A payload module with the suite's request window and empty caches (a cold worker). */
+const fresh = (options: ConstructorParameters<typeof Payloads>[0] = {}) => new Payloads({ requestWindow: suite.window, ...options });
+
 async function setup(options: ConstructorParameters<typeof Payloads>[0] = {}) {
   const db = new Database({ name: `payload-${++n}` });
   await db.ready();
-  return { db, payloads: new Payloads(options) };
+  return { db, payloads: fresh({ ...options }) };
 }
 
 async function save(db: Database, payloads: Payloads, bytes: Uint8Array): Promise<PayloadRef> {
@@ -69,7 +76,16 @@ async function expectCode(p: Promise<unknown>, code: "INTEGRITY" | "PAYLOAD_TOO_
   expect(isStoreError(e, code), `expected ${code}, got ${String(e)}`).toBe(true);
 }
 
-describe("payload chunking", () => {
+/**
+ * Every spec runs twice: with each payload's chunk requests made at once (Chromium, Firefox) and
+ * three at a time, in the order asked (WebKit makes 16 at a time; request-window.ts).
+ */
+for (const window of [Infinity, 3])
+describe(window === Infinity ? "payload chunking" : `payload chunking, ${window} chunk requests at a time`, () => {
+  beforeAll(() => {
+    suite.window = window;
+  });
+
   it("returns the same bytes for empty, small, boundary-sized, large and repetitive payloads", async () => {
     const { db, payloads } = await setup();
     const random = new Uint8Array(300_000);
@@ -78,18 +94,18 @@ describe("payload chunking", () => {
     for (const bytes of cases) {
       const ref = await save(db, payloads, bytes);
       expect(ref[0]).toBe(bytes.length);
-      expectBytes(await load(db, new Payloads(), ref), bytes);
+      expectBytes(await load(db, fresh(), ref), bytes);
       expectBytes(await load(db, payloads, ref), bytes);
     }
   });
 
-  it("reads a payload's chunks at most readWindow at a time, and all of them", async () => {
+  it("reads a payload's chunks at most requestWindow at a time, and all of them", async () => {
     const { db, payloads } = await setup();
     const bytes = text(3 * MiB, 5);
     const ref = await save(db, payloads, bytes);
     const chunks = [...(await rows(db)).keys()].filter((k) => k.startsWith("c:")).length;
-    const readWindow = 16;
-    expect(chunks).toBeGreaterThan(readWindow * 2);
+    const requestWindow = 16;
+    expect(chunks).toBeGreaterThan(requestWindow * 2);
     // Counts the chunk reads in flight: from the call of get to its answer.
     const realGet = IDBObjectStore.prototype.get;
     let inFlight = 0;
@@ -106,15 +122,57 @@ describe("payload chunking", () => {
       return request;
     };
     try {
-      expectBytes(await load(db, new Payloads({ readWindow }), ref), bytes);
-      expect([reads, most]).toEqual([chunks, readWindow]);
+      expectBytes(await load(db, new Payloads({ requestWindow }), ref), bytes);
+      expect([reads, most]).toEqual([chunks, requestWindow]);
       // Without a window (Chromium's and Firefox's default) every read goes out at once.
       reads = most = 0;
-      expectBytes(await load(db, new Payloads({ readWindow: Infinity }), ref), bytes);
+      expectBytes(await load(db, new Payloads({ requestWindow: Infinity }), ref), bytes);
       expect([reads, most]).toEqual([chunks, chunks]);
     } finally {
       IDBObjectStore.prototype.get = realGet;
     }
+  });
+
+  it("writes a payload's chunk rows at most requestWindow requests at a time, storing the same rows as all at once", async () => {
+    const bytes = text(3 * MiB, 7);
+    const requestWindow = 16;
+    // Counts the blobs requests in flight (gets and puts), from the call to the answer.
+    const real = { get: IDBObjectStore.prototype.get, put: IDBObjectStore.prototype.put };
+    let inFlight = 0;
+    let most = 0;
+    const counted = <A extends unknown[]>(method: (...args: A) => IDBRequest) =>
+      function (this: IDBObjectStore, ...args: A) {
+        const request = method.apply(this, args);
+        if (this.name === "blobs") {
+          most = Math.max(most, ++inFlight);
+          request.addEventListener("success", () => inFlight--);
+          request.addEventListener("error", () => inFlight--);
+        }
+        return request;
+      };
+    const chunkRows = async (db: Database) => new Map([...(await rows(db))].filter(([k]) => /^[crn]:/.test(k)));
+    const a = await setup({ requestWindow: Infinity });
+    const b = await setup({ requestWindow });
+    IDBObjectStore.prototype.get = counted(real.get) as typeof real.get;
+    IDBObjectStore.prototype.put = counted(real.put) as typeof real.put;
+    let mostAtOnce: number;
+    let ref: PayloadRef;
+    try {
+      await save(a.db, a.payloads, bytes);
+      mostAtOnce = most;
+      most = 0;
+      ref = await save(b.db, b.payloads, bytes);
+    } finally {
+      Object.assign(IDBObjectStore.prototype, real);
+    }
+    expectBytes(await load(b.db, fresh(), ref), bytes);
+    // The payload's own row (its chunk list) is one request more, made after the window's.
+    expect(most).toBeLessThanOrEqual(requestWindow + 1);
+    expect(mostAtOnce).toBeGreaterThan(requestWindow * 4);
+    const [rowsA, rowsB] = [await chunkRows(a.db), await chunkRows(b.db)];
+    expect(rowsB.size).toBeGreaterThan(requestWindow * 2);
+    expect([...rowsB.keys()].sort()).toEqual([...rowsA.keys()].sort());
+    for (const [key, row] of rowsA) expect(rowsB.get(key), key).toEqual(row);
   });
 
   it("reads 16 chunks at a time in WebKit (every iOS browser too), and all at once in Chromium and Firefox", () => {
@@ -129,10 +187,10 @@ describe("payload chunking", () => {
     try {
       for (const [userAgent, window] of agents) {
         vi.stubGlobal("navigator", { userAgent });
-        expect(defaultReadWindow(), userAgent).toBe(window);
+        expect(defaultRequestWindow(), userAgent).toBe(window);
       }
       vi.stubGlobal("navigator", undefined);
-      expect(defaultReadWindow()).toBe(Infinity);
+      expect(defaultRequestWindow()).toBe(Infinity);
     } finally {
       vi.unstubAllGlobals();
     }
@@ -147,7 +205,7 @@ describe("payload chunking", () => {
       const [size, crc, inline] = ref;
       expect(inline).toBeInstanceOf(Uint8Array);
       expect((inline as Uint8Array).length).toBeLessThanOrEqual(INLINE_MAX);
-      expectBytes(await load(db, new Payloads(), ref), bytes);
+      expectBytes(await load(db, fresh(), ref), bytes);
       await release(db, payloads, ref);
       const flipped = (inline as Uint8Array).slice();
       flipped[3] ^= 1;
@@ -177,8 +235,8 @@ describe("payload chunking", () => {
     const largeChunks = (await countChunks()) - smallChunks;
     expect(largeChunks).toBeGreaterThan(0);
     expect(largeChunks).toBeLessThan((large.length / LARGE_CHUNKS.avg) * 1.5);
-    expectBytes(await load(db, new Payloads(), ref1), small);
-    expectBytes(await load(db, new Payloads(), ref2), large);
+    expectBytes(await load(db, fresh(), ref1), small);
+    expectBytes(await load(db, fresh(), ref2), large);
     // Releasing both frees every chunk, of either size.
     await release(db, payloads, ref1, ref2);
     expect(await countChunks()).toBe(0);
@@ -204,7 +262,7 @@ describe("payload chunking", () => {
     expect(added).toBeGreaterThanOrEqual(MiB / 10);
     // The chunk the edit starts in is stored again whole: 32 KiB on average at this size.
     expect(added).toBeLessThan(MiB / 10 + 2 * LARGE_CHUNKS.avg);
-    expectBytes(await load(db, new Payloads(), ref2), v2);
+    expectBytes(await load(db, fresh(), ref2), v2);
   });
 
   it("shares every chunk but the ones around an edit in the middle", async () => {
@@ -220,7 +278,7 @@ describe("payload chunking", () => {
     const ref2 = await save(db, payloads, v2);
     const added = (await chunkBytes(db)) - before;
     expect(added).toBeLessThan(40 * 1024);
-    expectBytes(await load(db, new Payloads(), ref2), v2);
+    expectBytes(await load(db, fresh(), ref2), v2);
   });
 
   it("frees exactly the chunks no payload refers to, down to zero rows", async () => {
@@ -239,10 +297,10 @@ describe("payload chunking", () => {
     await release(db, payloads, r1);
     // v1 is still stored once more: nothing of its chunks may go.
     expect((await rows(db)).size).toBe(full - 1);
-    for (const [ref, bytes] of [[r1again, v1], [r2, v2], [r3, v3]] as const) expectBytes(await load(db, new Payloads(), ref), bytes);
+    for (const [ref, bytes] of [[r1again, v1], [r2, v2], [r3, v3]] as const) expectBytes(await load(db, fresh(), ref), bytes);
     await release(db, payloads, r2);
-    expectBytes(await load(db, new Payloads(), r3), v3);
-    expectBytes(await load(db, new Payloads(), r1again), v1);
+    expectBytes(await load(db, fresh(), r3), v3);
+    expectBytes(await load(db, fresh(), r1again), v1);
     // Two releases of payloads sharing chunks, in parallel in one transaction.
     await release(db, payloads, r3, r1again);
     expect((await rows(db)).size).toBe(0);
@@ -253,7 +311,7 @@ describe("payload chunking", () => {
     const zeros = new Uint8Array(MiB);
     const [a, b] = [await save(db, payloads, zeros), await save(db, payloads, zeros)];
     await release(db, payloads, a);
-    expectBytes(await load(db, new Payloads(), b), zeros);
+    expectBytes(await load(db, fresh(), b), zeros);
     await release(db, payloads, b);
     expect((await rows(db)).size).toBe(0);
   });
@@ -269,7 +327,7 @@ describe("payload chunking", () => {
       await tx.objectStore("blobs").put({ refs: 1, raw: other.length, crc: 1 }, `r:${name}`);
     });
     const ref = await save(db, payloads, bytes);
-    expectBytes(await load(db, new Payloads(), ref), bytes);
+    expectBytes(await load(db, fresh(), ref), bytes);
     expect((await rows(db)).has(`c:${name}~1`)).toBe(true);
     await release(db, payloads, ref);
     expect([...(await rows(db)).keys()].sort()).toEqual([`c:${name}`, `r:${name}`]);
@@ -281,7 +339,7 @@ describe("payload chunking", () => {
     await release(db, payloads, await save(db, payloads, bytes));
     // Another tab could have freed the chunks too; this worker still knows their names.
     const ref = await save(db, payloads, bytes);
-    expectBytes(await load(db, new Payloads(), ref), bytes);
+    expectBytes(await load(db, fresh(), ref), bytes);
     const chunkRows = [...(await rows(db))].filter(([k]) => k.startsWith("c:")).map(([, v]) => v);
     expect(chunkRows.length).toBeGreaterThan(0);
     expect(chunkRows.every((v) => v.codec !== 0)).toBe(true);
@@ -297,7 +355,7 @@ describe("payload chunking", () => {
       row.data[Math.floor(row.data.length / 2)] ^= 0x55;
       await tx.objectStore("blobs").put(row, key);
     });
-    await expectCode(load(db, new Payloads(), ref), "INTEGRITY");
+    await expectCode(load(db, fresh(), ref), "INTEGRITY");
   });
 
   it("deflates small state with the preset dictionary (codec 2) and still reads deflate without it (codec 1)", async () => {
@@ -308,12 +366,12 @@ describe("payload chunking", () => {
     const ref = await save(db, payloads, header);
     expect(ref[3]).toBe(2);
     expect((ref[2] as Uint8Array).length).toBeLessThan(deflateSync(header, { level: 6 }).length * 0.6);
-    expectBytes(await load(db, new Payloads(), ref), header);
+    expectBytes(await load(db, fresh(), ref), header);
     // Codec 1, as the first layout wrote it: inline, and as a row.
     const plain = deflateSync(header, { level: 6 });
     expectBytes(await load(db, payloads, [header.length, ref[1], plain, 1]), header);
     await db.write(["blobs"], (tx) => tx.objectStore("blobs").put({ codec: 1, raw: header.length, crc: ref[1], data: plain }, "old"));
-    expectBytes(await load(db, new Payloads(), [header.length, ref[1], "old"]), header);
+    expectBytes(await load(db, fresh(), [header.length, ref[1], "old"]), header);
     // Read with the wrong codec, the bytes fail their checksum or do not inflate.
     await expectCode(load(db, payloads, [header.length, ref[1], ref[2], 1]), "INTEGRITY");
   });
@@ -323,7 +381,7 @@ describe("payload chunking", () => {
     const bytes = text(5000, 3);
     const [size, crc, id] = await save(db, payloads, bytes);
     const legacy = { id, size, crc } as unknown as PayloadRef;
-    expectBytes(await load(db, new Payloads(), legacy), bytes);
+    expectBytes(await load(db, fresh(), legacy), bytes);
     for (const bad of [[size, crc], [size, crc, 7], [-1, crc, id], [size, crc, id, 3], { size }, null]) {
       await expectCode(load(db, payloads, bad as unknown as PayloadRef), "INTEGRITY");
     }
@@ -338,18 +396,18 @@ describe("payload chunking", () => {
     const manifest = all.get(id);
     expect(manifest.level).toBeGreaterThan(0);
     await db.write(["blobs"], (tx) => tx.objectStore("blobs").put({ ...manifest, kids: [...manifest.kids].reverse() }, id));
-    await expectCode(load(db, new Payloads(), ref), "INTEGRITY");
+    await expectCode(load(db, fresh(), ref), "INTEGRITY");
     await db.write(["blobs"], (tx) => tx.objectStore("blobs").put(manifest, id));
     // A node whose entries were swapped.
     const nodeKey = [...all.keys()].find((k) => k.startsWith("n:"))!;
     const node = all.get(nodeKey);
     await db.write(["blobs"], (tx) => tx.objectStore("blobs").put({ ...node, kids: [...node.kids].reverse() }, nodeKey));
-    await expectCode(load(db, new Payloads(), ref), "INTEGRITY");
+    await expectCode(load(db, fresh(), ref), "INTEGRITY");
     await db.write(["blobs"], (tx) => tx.objectStore("blobs").put(node, nodeKey));
-    expectBytes(await load(db, new Payloads(), ref), bytes);
+    expectBytes(await load(db, fresh(), ref), bytes);
     const chunkKey = [...all.keys()].find((k) => k.startsWith("c:"))!;
     await db.write(["blobs"], (tx) => tx.objectStore("blobs").delete(chunkKey));
-    await expectCode(load(db, new Payloads(), ref), "INTEGRITY");
+    await expectCode(load(db, fresh(), ref), "INTEGRITY");
   });
 
   it("rejects a decompression bomb without inflating it", async () => {
@@ -361,7 +419,7 @@ describe("payload chunking", () => {
     const { raw, crc } = all.get(chunkKey);
     const bomb = deflateSync(new Uint8Array(64 * MiB));
     await db.write(["blobs"], (tx) => tx.objectStore("blobs").put({ codec: 1, raw, crc, data: bomb }, chunkKey));
-    await expectCode(load(db, new Payloads({ maxBytes: 2 * MiB }), ref), "INTEGRITY");
+    await expectCode(load(db, fresh({ maxBytes: 2 * MiB }), ref), "INTEGRITY");
     // A payload that claims more than the limit is refused before anything is allocated.
     const huge = { raw: 1 << 30, crc, level: 0, kids: [[chunkKey.slice(2), 1 << 30, crc]] };
     await db.write(["blobs"], (tx) => tx.objectStore("blobs").put(huge, ref[2] as string));
@@ -380,7 +438,7 @@ describe("payload chunking", () => {
     }
     // Per version: its own row plus the nodes on the path to the changed end (3 levels here).
     expect(((await listRows()) - before) / 10).toBeLessThanOrEqual(4);
-    expectBytes(await load(db, new Payloads(), refs[10]), state);
+    expectBytes(await load(db, fresh(), refs[10]), state);
     await release(db, payloads, ...refs);
     expect((await rows(db)).size).toBe(0);
   });
@@ -407,8 +465,8 @@ describe("payload chunking", () => {
     expect(deltas).toBeGreaterThan(20);
     expect((await dataBytes()) - before).toBeLessThan(appended);
     // Read back through a fresh worker's payloads (no cache), newest and oldest.
-    expectBytes(await load(db, new Payloads(), refs[40]), state);
-    expectBytes(await load(db, new Payloads(), refs[1]), await load(db, payloads, refs[1]));
+    expectBytes(await load(db, fresh(), refs[40]), state);
+    expectBytes(await load(db, fresh(), refs[1]), await load(db, payloads, refs[1]));
   });
 
   it("keeps a delta's base while the delta is stored, and frees the chain to zero rows", async () => {
@@ -423,7 +481,7 @@ describe("payload chunking", () => {
     }
     // Free every version but the newest, oldest first: the bases the newest needs must stay.
     for (let i = 0; i < 11; i++) await release(db, payloads, refs[i]);
-    expectBytes(await load(db, new Payloads(), refs[11]), versions[11]);
+    expectBytes(await load(db, fresh(), refs[11]), versions[11]);
     await release(db, payloads, refs[11]);
     expect((await rows(db)).size).toBe(0);
   });
@@ -440,7 +498,7 @@ describe("payload chunking", () => {
     const depths = [...(await rows(db))].filter(([k]) => k.startsWith("r:")).map(([, v]) => v.depth ?? 0);
     expect(Math.max(...depths)).toBeLessThanOrEqual(MAX_CHAIN);
     expect(Math.max(...depths)).toBeGreaterThan(1);
-    expectBytes(await load(db, new Payloads(), refs[29]), state);
+    expectBytes(await load(db, fresh(), refs[29]), state);
   });
 
   it("rejects with INTEGRITY when a delta's base is altered or the bases form a cycle", async () => {
@@ -460,17 +518,17 @@ describe("payload chunking", () => {
       altered.data[3] ^= 0x20;
       await tx.objectStore("blobs").put(altered, baseKey);
     });
-    await expectCode(load(db, new Payloads(), ref), "INTEGRITY");
+    await expectCode(load(db, fresh(), ref), "INTEGRITY");
     await db.write(["blobs"], async (tx) => {
       await tx.objectStore("blobs").put(base, baseKey);
       // The delta names itself as its base.
       await tx.objectStore("blobs").put({ ...delta, base: [deltaKey.slice(2), delta.raw, delta.crc] }, deltaKey);
     });
-    await expectCode(load(db, new Payloads(), ref), "INTEGRITY");
+    await expectCode(load(db, fresh(), ref), "INTEGRITY");
   });
 
   it("chunks a new version exactly as from scratch when it resumes after the prefix it shares with a recent one", async () => {
-    const payloads = new Payloads();
+    const payloads = fresh();
     const leaves = (e: Awaited<ReturnType<Payloads["encode"]>>) => {
       const out: string[] = [];
       const walk = (entries: Array<{ name: string; kids?: unknown[] }>) => entries.forEach((x) => (x.kids ? walk(x.kids as never) : out.push(x.name)));

@@ -2,6 +2,7 @@ import { StoreError } from "../../src/errors.js";
 import { settled, type ReadTx, type WriteTx } from "../db.js";
 import { crc32Combine } from "./chunk-hash.js";
 import { identity, type TreeEntry } from "./chunk-tree.js";
+import { orderedWindow, type BlobRequests } from "./request-window.js";
 
 /**
  * Rows of chunked payloads in `blobs`, and reference counting over them. Every operation walks
@@ -97,8 +98,12 @@ export async function storeTree(
   top: TreeEntry[],
   chunkRow: (e: TreeEntry) => ChunkRow,
   likelyStored: (e: TreeEntry) => boolean = () => false,
+  window = Infinity,
 ): Promise<Entry[]> {
-  const blobs = tx.objectStore("blobs");
+  // In a window (WebKit: request-window.ts), the walk's requests are made in the order asked,
+  // and all of them are answered before it resolves, so a later operation's requests come after.
+  const store = tx.objectStore("blobs");
+  const blobs: BlobRequests = window === Infinity ? store : orderedWindow(store, window);
   const prefetched = new Map<string, Promise<RefRow | undefined>>();
   const prefetch = (key: string) => {
     if (!prefetched.has(key)) prefetched.set(key, blobs.get(key) as Promise<RefRow | undefined>);
@@ -150,13 +155,14 @@ export async function storeTree(
     }
     level = below;
   }
-  await storeDeltas(tx, deltas, claimed, chunkRow, writes, read);
+  await storeDeltas(blobs, deltas, claimed, chunkRow, writes, read);
   const entry = (e: TreeEntry): Entry => [keys.get(identity(e))!, e.raw, e.crc];
   for (const { key, e, refs } of newNodes) {
     const row: NodeRow = { refs, raw: e.raw, crc: e.crc, level: e.level, kids: e.kids!.map(entry) };
     writes.push(blobs.put(row, NODE + key));
   }
-  writes.forEach(settled);
+  if (window === Infinity) writes.forEach(settled);
+  else await Promise.all(writes);
   return top.map(entry);
 }
 
@@ -168,7 +174,7 @@ export async function storeTree(
  * written whole instead.
  */
 async function storeDeltas(
-  tx: WriteTx,
+  blobs: BlobRequests,
   deltas: Array<{ key: string; e: TreeEntry; refs: number }>,
   claimed: Set<string>,
   chunkRow: (e: TreeEntry) => ChunkRow,
@@ -176,7 +182,6 @@ async function storeDeltas(
   read: (key: string) => Promise<RefRow | undefined>,
 ): Promise<void> {
   if (deltas.length === 0) return;
-  const blobs = tx.objectStore("blobs");
   const bases = new Map<string, TreeEntry>();
   for (const { e } of deltas) bases.set(e.delta!.base.name, e.delta!.base);
   const names = [...bases.keys()];

@@ -16,22 +16,8 @@ export interface PayloadOptions {
   db?: Database;
   /** Idle-time compression; see worker/payload/compactor.ts. */
   compaction?: CompactorOptions;
-  /** Chunk reads of one payload in flight at once; see defaultReadWindow. */
-  readWindow?: number;
-}
-
-/**
- * Chunk reads of one payload in flight at once, by engine. In WebKit a worker's IndexedDB
- * requests and their answers pass through the page's main thread: the 1,600 chunk reads of a
- * 50 MB state made at once kept the page from running anything for 0.8 – 1.4 s, 16 at a time keep
- * its longest gap at 31 – 56 ms, and the load takes as long (test/bench/main-thread.bench.test.ts's
- * "load: longest"). Chromium and Firefox answer a worker's requests off the main thread, and a
- * window there only slows a 50 MB load (by 8 – 20%): they read every chunk at once.
- */
-export function defaultReadWindow(): number {
-  const agent = (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ?? "";
-  // Safari, WebKitGTK and every iOS browser; Chromium's agent names AppleWebKit too, with Chrome/.
-  return /AppleWebKit\//.test(agent) && !/Chrom(e|ium)\//.test(agent) ? 16 : Infinity;
+  /** Requests of one payload's chunks in flight at once; see worker/payload/request-window.ts. */
+  requestWindow?: number;
 }
 
 export const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;

@@ -10,7 +10,8 @@ import { buildTree, type TreeEntry } from "./chunk-tree.js";
 import { MAX_CHAIN, integrity, releaseTree, storeTree, type ChunkRow } from "./chunk-store.js";
 import { INLINE_MAX, partsOf, type PayloadRef } from "./refs.js";
 import { PayloadReader, isManifest, nameOf, tooLarge, type ManifestRow } from "./reader.js";
-import { DEFAULT_CACHE_BYTES, DEFAULT_CHUNKS, DEFAULT_MAX_PAYLOAD_BYTES, chunkParamsFor, defaultReadWindow, type PayloadOptions } from "./payload-options.js";
+import { defaultRequestWindow } from "./request-window.js";
+import { DEFAULT_CACHE_BYTES, DEFAULT_CHUNKS, DEFAULT_MAX_PAYLOAD_BYTES, chunkParamsFor, type PayloadOptions } from "./payload-options.js";
 import { commonPrefix } from "../../src/common-prefix.js";
 
 export { INLINE_MAX, type PayloadRef, DEFAULT_CHUNKS, DEFAULT_MAX_PAYLOAD_BYTES, type PayloadOptions };
@@ -90,6 +91,8 @@ export class Payloads {
    * both read the same count.
    */
   private readonly queues = new WeakMap<object, Promise<unknown>>();
+  /** Requests of one payload's chunks in flight at once (request-window.ts). */
+  private readonly requestWindow: number;
 
   constructor(options: PayloadOptions = {}) {
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
@@ -101,7 +104,8 @@ export class Payloads {
     this.tails = new ChunkCache(Math.floor(budget / 8));
     if (options.db) this.compactor = new Compactor(options.db, options.compaction);
     if (options.db) this.owed = new OwedRefs(options.db);
-    this.reader = new PayloadReader(this.maxBytes, this.cache, this.known, this.compactor, options.readWindow ?? defaultReadWindow());
+    this.requestWindow = options.requestWindow ?? defaultRequestWindow();
+    this.reader = new PayloadReader(this.maxBytes, this.cache, this.known, this.compactor, this.requestWindow);
   }
 
   /** Compresses now what saves left for idle time (before usage figures are taken). */
@@ -236,6 +240,7 @@ export class Payloads {
             return { codec: packed.codec, raw: e.raw, crc: e.crc, data: packed.data };
           },
           (e) => this.known.has(e.name),
+          this.requestWindow,
         );
         settled(blobs.put({ raw: encoded.size, crc, level, kids: top } satisfies ManifestRow, id));
         for (const e of entries(kids)) this.known.add(e.name);

@@ -8,6 +8,7 @@ import { CHUNK, MAX_CHAIN, checkEntry, integrity, readTree, type ChunkRow, type 
 import type { Compactor } from "./compactor.js";
 import { MIN_COMPRESS_BYTES } from "./pack.js";
 import type { RefParts } from "./refs.js";
+import { inWindow } from "./request-window.js";
 
 /**
  * The read side of payloads: a chunked payload assembled from its chunk tree, each chunk from the
@@ -35,31 +36,13 @@ const unshared = new WeakSet<Uint8Array>();
 /** Whether `bytes` is a payload assembled for one read that nothing else in the worker holds. */
 export const isUnshared = (bytes: Uint8Array): boolean => unshared.has(bytes);
 
-/** Runs `fn` on each item, at most `window` at once, in order; rejects with the first failure and starts no more. */
-export async function inWindow<T>(items: T[], window: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const lane = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      const item = items[next++];
-      try {
-        await fn(item);
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(window, items.length) }, lane));
-}
-
 export class PayloadReader {
   constructor(
     private readonly maxBytes: number,
     private readonly cache: ChunkCache,
     private readonly known: LruSet,
     private readonly compactor: Compactor | undefined,
-    private readonly readWindow: number,
+    private readonly requestWindow: number,
   ) {}
 
   async assemble(tx: ReadTx, m: ManifestRow, ref: RefParts): Promise<Uint8Array> {
@@ -76,12 +59,12 @@ export class PayloadReader {
     if (total !== m.raw || crc !== m.crc) throw integrity(`payload ${ref.id}: its chunk list does not add up`);
     const parts = await readTree(tx, m.level, m.kids, ref.id);
     const out = new Uint8Array(m.raw);
-    // Fetch the chunks, readWindow at a time (payload-options.ts); a repeated chunk is fetched
+    // Fetch the chunks, requestWindow at a time (request-window.ts); a repeated chunk is fetched
     // once. Hits are held here, since filling the cache below may evict them.
     const chunks = new Map<string, Uint8Array>();
     const wanted = new Map<string, Entry>();
     for (const [key, raw, partCrc] of parts) wanted.set(`${key}/${partCrc}`, [key, raw, partCrc]);
-    await inWindow([...wanted], this.readWindow, async ([ck, entry]) => void chunks.set(ck, await this.readChunk(tx, entry, ref.id, 0)));
+    await inWindow([...wanted], this.requestWindow, async ([ck, entry]) => void chunks.set(ck, await this.readChunk(tx, entry, ref.id, 0)));
     let offset = 0;
     crc = 0;
     for (const [key, raw, partCrc] of parts) {
