@@ -43,8 +43,9 @@ const FIRST_SWEEP_MS = 5_000;
 /**
  * Long-term memory: items (JSON values under a namespace and key, with optional vectors and time
  * to live) shared by every thread. Values go through the payload module (compressed, checksummed);
- * vectors are float32 (an item's row holds a Float32Array; a block's, one Blob). Searches and namespace listings are answered from a copy of
- * the items the worker keeps while it is current (worker/memory/cache.ts); gets read the row.
+ * vectors are float32 (an item's row holds a Float32Array; a block's, one Blob). Searches and
+ * namespace listings are answered from a copy of the items the worker keeps while it is current
+ * (worker/memory/cache.ts); gets read the row.
  */
 export function createMemoryStore(ctx: EngineContext, options: MemoryStoreOptions = {}): EngineMemoryStore {
   const { db } = ctx;

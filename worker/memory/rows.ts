@@ -18,7 +18,8 @@ import type { PayloadRef } from "../payload/index.js";
  *                                          (sequence number, creation, expiry) without the block
  *   ["m", "b", block]                   -> BlockRow: its items' keys, times, fields, vector
  *                                          magnitudes and, as one payload, their values
- *   ["m", "v", block]                   -> its items' vectors end to end, float32: a Blob, or a Float32Array (vectors.ts)
+ *   ["m", "v", block]                   -> its items' vectors end to end, float32: a Blob, or
+ *                                          a Float32Array where the engine keeps no Blob
  *   ["m", "d", block, slot]             -> 0: the slot's item was deleted or replaced since
  *   ["m", "e", block, slot]             -> expiresAt: the slot's item's ttl was extended since
  *   ["m", "k"]                          -> the next block number (moved on by every packing)
