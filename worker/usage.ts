@@ -14,7 +14,7 @@ export type { StoreUsage, ThreadUsage, UsageOptions, UsageTotal } from "../src/u
  * ["s", kind, thread, ...] and ["s", "gi", id, thread, ns] (saver), ["e", "turn", thread, ...]
  * in meta and ["e", thread, ...] in events (turns). Runs ("r") and blob traces ("b") belong to no
  * thread and count in the total only. A payload reference inside a row ([raw size, crc, key or
- * bytes, codec?]) adds its raw size, and the `blobs` rows it leads to (worker/payload/chunk-store.ts's
+ * bytes, codec?]) adds its raw size, and the `blobs` rows it leads to (worker/payload/chunk-rows.ts's
  * blobLinks), each once per thread.
  *
  * Bytes of a row are counted from its contents (byte arrays, strings, 8 per number, key names);

@@ -1,73 +1,14 @@
-import { StoreError } from "../../src/errors.js";
 import { settled, type ReadTx, type WriteTx } from "../db.js";
 import { crc32Combine } from "./chunk-hash.js";
 import { identity, type TreeEntry } from "./chunk-tree.js";
+import { CHUNK, MAX_CHAIN, NODE, REFS, checkEntry, integrity, prefixOf, type ChunkRow, type Entry, type NodeRow, type RefRow } from "./chunk-rows.js";
 import { orderedWindow, type BlobRequests } from "./request-window.js";
 
 /**
- * Rows of chunked payloads in `blobs`, and reference counting over them. Every operation walks
+ * Reference counting over the rows of chunked payloads (chunk-rows.ts). Every operation walks
  * the tree one level at a time with all of a level's requests in parallel, so a payload costs a
  * few round trips whatever its size.
- *   c:<key>  chunk bytes {codec, raw, crc, data}, or a delta chunk {codec, raw, crc, data, base,
- *            keep}: the first `keep` bytes of the chunk `base` followed by `data`. The last chunk
- *            of a growing state (a chat) is new in every version but starts like the last chunk
- *            of the version before; a delta stores only what was added. A delta holds a
- *            reference to its base, and chains are at most MAX_CHAIN long.
- *   r:<key>  chunk reference count {refs, raw, crc, base?, depth?}, apart from the bytes so that
- *            counting never reads or rewrites them; `base` and `depth` mirror a delta's
- *   n:<key>  node {refs, raw, crc, level, kids}: a run of entries of the level below
- * An entry is [key, raw length, CRC-32 of the bytes it covers]. A key is a content name; should
- * two different contents ever share a name, the later one is stored under <name>~1 (~2, ...):
- * a row is reused only when its length and CRC (and, for nodes, level and entries) match.
  */
-
-export type Entry = [key: string, raw: number, crc: number];
-
-/** 0 = stored raw, 1 = deflate, 2 = deflate with the preset dictionary (deflate-dictionary.ts). */
-export type Codec = 0 | 1 | 2;
-
-export interface ChunkRow {
-  codec: Codec;
-  /** Raw length: bounds the inflate buffer, so a tampered row cannot inflate past it. */
-  raw: number;
-  /** CRC-32 of the raw bytes, checked on every read. */
-  crc: number;
-  /** The chunk's bytes, or for a delta the bytes after `keep`. */
-  data: Uint8Array;
-  /** A delta's base chunk. */
-  base?: Entry;
-  /** How many leading bytes of the base a delta starts with. */
-  keep?: number;
-}
-
-interface RefRow {
-  refs: number;
-  raw: number;
-  crc: number;
-  /** A delta's base key, so that freeing the delta frees its reference without reading bytes. */
-  base?: string;
-  /** Deltas between this chunk and a stored whole one: 0 or absent for a whole chunk. */
-  depth?: number;
-}
-
-/**
- * Longest chain of deltas; a read follows at most this many bases. A chain grows by one with
- * each version until its chunk closes at a content-defined boundary (8 KiB chunks and 1 KiB
- * appends: about 8 versions), so this rarely forces a whole copy, and the worker's cache keeps
- * a thread's recent chunks.
- */
-export const MAX_CHAIN = 16;
-
-interface NodeRow extends RefRow {
-  level: number;
-  kids: Entry[];
-}
-
-export const CHUNK = "c:";
-const REFS = "r:";
-const NODE = "n:";
-
-const prefixOf = (level: number) => (level === 0 ? REFS : NODE);
 
 function matches(row: RefRow | NodeRow, e: TreeEntry): boolean {
   if (row.raw !== e.raw || row.crc !== e.crc) return false;
@@ -106,7 +47,11 @@ export async function storeTree(
   const blobs: BlobRequests = window === Infinity ? store : orderedWindow(store, window);
   const prefetched = new Map<string, Promise<RefRow | undefined>>();
   const prefetch = (key: string) => {
-    if (!prefetched.has(key)) prefetched.set(key, blobs.get(key) as Promise<RefRow | undefined>);
+    if (prefetched.has(key)) return;
+    // A guess may never be read; its failure is the transaction's, reported by what is awaited.
+    const row = blobs.get(key) as Promise<RefRow | undefined>;
+    settled(row);
+    prefetched.set(key, row);
   };
   const visit = (e: TreeEntry) => {
     prefetch(prefixOf(e.level) + e.name);
@@ -122,48 +67,58 @@ export async function storeTree(
   const newNodes: Array<{ key: string; e: TreeEntry; refs: number }> = [];
   const deltas: Array<{ key: string; e: TreeEntry; refs: number }> = [];
   const writes: Promise<unknown>[] = [];
-  let level = new Map<string, { item: TreeEntry; n: number }>();
-  for (const e of top) tally(level, identity(e), e);
-  while (level.size > 0) {
-    const items = [...level.values()];
-    const first = await Promise.all(items.map(({ item }) => read(prefixOf(item.level) + item.name)));
-    const below = new Map<string, { item: TreeEntry; n: number }>();
-    for (const [i, { item: e, n }] of items.entries()) {
-      const prefix = prefixOf(e.level);
-      for (let probe = 0; ; probe++) {
-        const key = probe === 0 ? e.name : `${e.name}~${probe}`;
-        if (claimed.has(prefix + key)) continue;
-        const row = probe === 0 ? first[i] : ((await blobs.get(prefix + key)) as RefRow | undefined);
-        if (row && matches(row, e)) {
-          writes.push(blobs.put({ ...row, refs: row.refs + n }, prefix + key));
-        } else if (!row) {
-          if (e.level === 0 && e.delta) {
-            deltas.push({ key, e, refs: n });
-          } else if (e.level === 0) {
-            writes.push(blobs.put(chunkRow(e), CHUNK + key), blobs.put({ refs: n, raw: e.raw, crc: e.crc } satisfies RefRow, REFS + key));
-          } else {
-            newNodes.push({ key, e, refs: n });
-            for (const k of e.kids!) tally(below, identity(k), k);
-          }
-        } else {
-          continue;
-        }
-        claimed.add(prefix + key);
-        keys.set(identity(e), key);
-        break;
-      }
-    }
-    level = below;
-  }
-  await storeDeltas(blobs, deltas, claimed, chunkRow, writes, read);
   const entry = (e: TreeEntry): Entry => [keys.get(identity(e))!, e.raw, e.crc];
-  for (const { key, e, refs } of newNodes) {
-    const row: NodeRow = { refs, raw: e.raw, crc: e.crc, level: e.level, kids: e.kids!.map(entry) };
-    writes.push(blobs.put(row, NODE + key));
+  try {
+    await walk();
+  } catch (e) {
+    // The walk stopped at a failed request; the writes it made are not waited for any more.
+    writes.forEach(settled);
+    throw e;
   }
   if (window === Infinity) writes.forEach(settled);
   else await Promise.all(writes);
   return top.map(entry);
+
+  async function walk(): Promise<void> {
+    let level = new Map<string, { item: TreeEntry; n: number }>();
+    for (const e of top) tally(level, identity(e), e);
+    while (level.size > 0) {
+      const items = [...level.values()];
+      const first = await Promise.all(items.map(({ item }) => read(prefixOf(item.level) + item.name)));
+      const below = new Map<string, { item: TreeEntry; n: number }>();
+      for (const [i, { item: e, n }] of items.entries()) {
+        const prefix = prefixOf(e.level);
+        for (let probe = 0; ; probe++) {
+          const key = probe === 0 ? e.name : `${e.name}~${probe}`;
+          if (claimed.has(prefix + key)) continue;
+          const row = probe === 0 ? first[i] : ((await blobs.get(prefix + key)) as RefRow | undefined);
+          if (row && matches(row, e)) {
+            writes.push(blobs.put({ ...row, refs: row.refs + n }, prefix + key));
+          } else if (!row) {
+            if (e.level === 0 && e.delta) {
+              deltas.push({ key, e, refs: n });
+            } else if (e.level === 0) {
+              writes.push(blobs.put(chunkRow(e), CHUNK + key), blobs.put({ refs: n, raw: e.raw, crc: e.crc } satisfies RefRow, REFS + key));
+            } else {
+              newNodes.push({ key, e, refs: n });
+              for (const k of e.kids!) tally(below, identity(k), k);
+            }
+          } else {
+            continue;
+          }
+          claimed.add(prefix + key);
+          keys.set(identity(e), key);
+          break;
+        }
+      }
+      level = below;
+    }
+    await storeDeltas(blobs, deltas, claimed, chunkRow, writes, read);
+    for (const { key, e, refs } of newNodes) {
+      const row: NodeRow = { refs, raw: e.raw, crc: e.crc, level: e.level, kids: e.kids!.map(entry) };
+      writes.push(blobs.put(row, NODE + key));
+    }
+  }
 }
 
 /**
@@ -294,31 +249,4 @@ export async function readTree(tx: ReadTx, level: number, top: Entry[], what: st
     entries = out;
   }
   return entries;
-}
-
-export function checkEntry(e: unknown, what: string): asserts e is Entry {
-  if (!Array.isArray(e) || typeof e[0] !== "string" || !Number.isSafeInteger(e[1]) || e[1] <= 0 || !Number.isInteger(e[2])) {
-    throw integrity(`payload ${what} has a malformed chunk list`);
-  }
-}
-
-export function integrity(message: string, cause?: unknown): StoreError {
-  return new StoreError("INTEGRITY", message, { cause, retryable: false });
-}
-
-/**
- * The `blobs` keys a row of that store leads to (for usage figures, which walk a payload's rows
- * without decoding them): a payload's top row or a node to its entries' nodes or chunks (with
- * their reference counts), a delta chunk to its base. `key` tells a node from a payload's row.
- */
-export function blobLinks(key: string, row: unknown): string[] {
-  if (typeof row !== "object" || row === null) return [];
-  const r = row as Partial<NodeRow & ChunkRow>;
-  if (Array.isArray(r.kids) && typeof r.level === "number") {
-    const level = key.startsWith(NODE) ? r.level - 1 : r.level;
-    const keys = r.kids.filter((k) => Array.isArray(k) && typeof k[0] === "string").map((k) => k[0]);
-    return level === 0 ? keys.flatMap((k) => [CHUNK + k, REFS + k]) : keys.map((k) => NODE + k);
-  }
-  if (Array.isArray(r.base) && typeof r.base[0] === "string") return [CHUNK + r.base[0], REFS + r.base[0]];
-  return [];
 }

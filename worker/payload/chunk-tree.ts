@@ -1,5 +1,5 @@
 import { crc32Combine, nameOfString } from "./chunk-hash.js";
-import type { Codec } from "./chunk-store.js";
+import type { Codec } from "./chunk-rows.js";
 
 /**
  * The chunk list of a payload as a tree, so that versions share the list too, not only the

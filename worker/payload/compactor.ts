@@ -1,5 +1,5 @@
 import type { Database } from "../db.js";
-import { CHUNK, type ChunkRow } from "./chunk-store.js";
+import { CHUNK, type ChunkRow } from "./chunk-rows.js";
 import { LruSet } from "./chunk-cache.js";
 import { crc32 } from "./chunk-hash.js";
 import { pack } from "./pack.js";

@@ -5,5 +5,5 @@
  */
 export { Payloads, DEFAULT_CHUNKS, DEFAULT_MAX_PAYLOAD_BYTES, INLINE_MAX } from "./payloads.js";
 export type { EncodedPayload, PayloadOptions, PayloadRef } from "./payloads.js";
-export { MAX_CHAIN, blobLinks } from "./chunk-store.js";
+export { MAX_CHAIN, blobLinks } from "./chunk-rows.js";
 export { isUnshared } from "./reader.js";

@@ -1,7 +1,7 @@
 import { deflateSync } from "fflate";
 import { DEFLATE_DICTIONARY } from "./deflate-dictionary.js";
 import { SMALL_DEFLATE_MAX, deflateSmall } from "./small-deflate.js";
-import type { Codec } from "./chunk-store.js";
+import type { Codec } from "./chunk-rows.js";
 
 /** Below this, deflate's header costs more than it saves. */
 export const MIN_COMPRESS_BYTES = 64;

@@ -1,4 +1,4 @@
-import { integrity } from "./chunk-store.js";
+import { integrity } from "./chunk-rows.js";
 
 /**
  * What a store keeps in its own rows to find a payload again: [raw length, CRC-32 of the raw

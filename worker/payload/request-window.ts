@@ -1,3 +1,5 @@
+import { usesLevelDb } from "../log-rollover.js";
+
 /**
  * Requests of one payload's chunks in flight at once, by engine. In WebKit a worker's IndexedDB
  * requests and their answers pass through the page's main thread: the 1,600 chunk reads of a
@@ -9,8 +11,8 @@
  */
 export function defaultRequestWindow(): number {
   const agent = (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ?? "";
-  // Safari, WebKitGTK and every iOS browser; Chromium's agent names AppleWebKit too, with Chrome/.
-  return /AppleWebKit\//.test(agent) && !/Chrom(e|ium)\//.test(agent) ? 16 : Infinity;
+  // Safari, WebKitGTK and every iOS browser; Chromium's agent names AppleWebKit too.
+  return /AppleWebKit\//.test(agent) && !usesLevelDb() ? 16 : Infinity;
 }
 
 /** Runs `fn` on each item, at most `window` at once, in order; rejects with the first failure and starts no more. */
@@ -41,12 +43,15 @@ export interface BlobRequests {
  * `store` with at most `window` requests in flight: the others wait in a queue and are made in
  * the order they were asked for, each as an earlier one is answered, so the database runs them
  * in that order, as it would have run them made at once. They are made in the transaction's
- * success callbacks, which keep it active.
+ * success callbacks, which keep it active. After the first failure no more are made: the
+ * transaction is aborting, and a request made on it would throw, so each one still queued or
+ * asked for later rejects with that failure.
  */
 export function orderedWindow(store: BlobRequests, window: number): BlobRequests {
   const queue: Array<() => void> = [];
   let head = 0;
   let inFlight = 0;
+  let failure: { error: unknown } | undefined;
   const pump = () => {
     while (inFlight < window && head < queue.length) queue[head++]();
     if (head === queue.length) queue.length = head = 0;
@@ -54,13 +59,23 @@ export function orderedWindow(store: BlobRequests, window: number): BlobRequests
   const enqueue = (issue: () => Promise<unknown>) =>
     new Promise<unknown>((resolve, reject) => {
       queue.push(() => {
+        if (failure) return reject(failure.error);
         inFlight++;
-        issue()
-          .then(resolve, reject)
-          .finally(() => {
-            inFlight--;
-            pump();
-          });
+        let answer: Promise<unknown>;
+        try {
+          answer = issue();
+        } catch (e) {
+          failure ??= { error: e };
+          answer = Promise.reject(e);
+        }
+        answer.then(resolve, (e) => {
+          failure ??= { error: e };
+          reject(e);
+        });
+        answer.catch(() => {}).then(() => {
+          inFlight--;
+          pump();
+        });
       });
       pump();
     });
