@@ -62,6 +62,17 @@ window.bench = {
         await idle(sizes[sizeOf(name)] > 65536 ? 12000 : 3000);
       }
     }
+    // The latency bench's edit: a 1 MiB state whose last 10% changes at every save.
+    if (kind === "edit") {
+      const base = text.bytes(sizes[sizeOf(name)]);
+      const tenth = base.length / 10;
+      inputs = Array.from({ length: counts[sizeOf(name)] }, () => {
+        const v = base.slice();
+        v.set(text.bytes(tenth), base.length - tenth);
+        return v;
+      });
+      if (side === "store") await store.threads.save(`edit-${round}`, {}, base);
+    }
     // The chat bench's plain chat: 200 turns first (untimed), then its turns are timed against
     // those of a new chat on the same store.
     if (name === "chat" && side === "store") {
@@ -80,6 +91,11 @@ window.bench = {
       for (let i = 0; i < inputs.length; i++, calls++) {
         if (side === "store") await store.threads.save(`save-${name}-${round}`, {}, inputs[i]);
         else await raw.put(`save-${round}-${i}`, inputs[i].slice());
+      }
+    } else if (kind === "edit") {
+      for (let i = 0; i < inputs.length; i++, calls++) {
+        if (side === "store") await store.threads.save(`edit-${round}`, {}, inputs[i]);
+        else await raw.put(`edit-${round}-${i}`, inputs[i].slice());
       }
     } else if (kind === "load") {
       for (let i = 0; i < inputs.length; i++, calls++) {

@@ -5,6 +5,7 @@
 //
 //   node test/bench/profile.mjs [workload...]        (workloads: see WORKLOADS below; all by default)
 //   PROFILE_FUNCTIONS=20 node test/bench/profile.mjs graph   (also the 20 heaviest functions)
+//   PROFILE_SAVE=DIR node test/bench/profile.mjs save-1m (also writes each profile to DIR, for DevTools)
 //   PROFILE_TRACE=1 node test/bench/profile.mjs graph         (instead: per thread, the wall time of
 //     its tasks against the CPU time they got, from Chromium's trace; a thread whose tasks got
 //     less CPU than their length waited for a core, which a CPU profile counts as busy)
@@ -15,7 +16,7 @@
 // browser's database process, messages between threads, the disk); and the worker's heaviest
 // functions by self time, grouped by source file.
 import { createServer } from "node:http";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { extname, join } from "node:path";
@@ -25,7 +26,7 @@ import { chromium } from "playwright";
 import { recordTrace } from "./trace.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const WORKLOADS = ["save-1k", "save-64k", "save-1m", "load-1k", "load-64k", "load-1m", "memory-put", "memory-get", "events", "graph", "chat"];
+const WORKLOADS = ["save-1k", "save-64k", "save-1m", "edit-1m", "load-1k", "load-64k", "load-1m", "memory-put", "memory-get", "events", "graph", "chat"];
 /** What a workload's store side is measured against, where it is not raw IndexedDB on the page. */
 const BASELINES = { graph: "MemorySaver", chat: "turns of a new chat" };
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : WORKLOADS;
@@ -86,6 +87,11 @@ try {
       const { calls, ms } = await page.evaluate(([n, s]) => window.bench.run(n, s), [name, side]);
       const pageProfile = (await cdp.send("Profiler.stop")).profile;
       const workerProfile = (await worker("Profiler.stop")).profile;
+      if (process.env.PROFILE_SAVE) {
+        for (const [who, profile] of [["page", pageProfile], ["worker", workerProfile]]) {
+          await writeFile(join(process.env.PROFILE_SAVE, `${name}-${side}-${who}.cpuprofile`), JSON.stringify(profile));
+        }
+      }
       report(`${name} (${side === "store" ? "store" : BASELINES[name] ?? "raw IndexedDB on the page"})`, calls, ms, pageProfile, side === "store" ? workerProfile : undefined);
     }
   }

@@ -21,7 +21,7 @@ const MINUTE = 60_000;
 type Row = { key: IDBValidKey[]; value: unknown };
 
 describe("memory store packing (engine, blocks of 3, a clock the test controls)", () => {
-  const { factory, clock, connect, seeded, rawRowsOf, putRaw, count } = packingHarness();
+  const { clock, connect, seeded, rawRowsOf, putRaw, count } = packingHarness();
 
   async function answers(memory: EngineMemoryStore) {
     return {
@@ -322,25 +322,11 @@ describe("memory store packing (engine, blocks of 3, a clock the test controls)"
   it("rejects with INTEGRITY when a block does not hold what its pointer names or is malformed", async () => {
     const { name, memory } = await seeded();
     await memory.pack();
-    const db = await new Promise<IDBDatabase>((resolve) => {
-      const req = factory.open(name);
-      req.onsuccess = () => resolve(req.result);
-    });
     const [b0] = await rawRowsOf(name, "b");
-    const tx = db.transaction("meta", "readwrite");
-    tx.objectStore("meta").put({ ...(b0.value as object), keys: ["x", "y", "z"] }, b0.key);
-    await new Promise((r) => (tx.oncomplete = r));
-    db.close();
+    await putRaw(name, [[b0.key, { ...(b0.value as object), keys: ["x", "y", "z"] }]]);
     const first = b0.value as { keys: string[]; ns: string[][]; at: number[] };
     await expectCode(connect(name).memory.get(first.ns[first.at[0]], first.keys[0]), "INTEGRITY");
-    const tx2 = await new Promise<IDBDatabase>((resolve) => {
-      const req = factory.open(name);
-      req.onsuccess = () => resolve(req.result);
-    });
-    const t = tx2.transaction("meta", "readwrite");
-    t.objectStore("meta").put({ ...(b0.value as object), vec: [0] }, b0.key);
-    await new Promise((r) => (t.oncomplete = r));
-    tx2.close();
+    await putRaw(name, [[b0.key, { ...(b0.value as object), vec: [0] }]]);
     await expectCode(connect(name).memory.search(["u"]), "INTEGRITY");
   });
 
@@ -363,14 +349,7 @@ describe("memory store packing (engine, blocks of 3, a clock the test controls)"
     await memory.pack();
     const [b0] = await rawRowsOf(name, "b");
     const row = b0.value as { values: [number, number, Uint8Array, number?] };
-    const db = await new Promise<IDBDatabase>((resolve) => {
-      const req = factory.open(name);
-      req.onsuccess = () => resolve(req.result);
-    });
-    const tx = db.transaction("meta", "readwrite");
-    tx.objectStore("meta").put({ ...row, values: [row.values[0], row.values[1] ^ 1, row.values[2], row.values[3]] }, b0.key);
-    await new Promise((r) => (tx.oncomplete = r));
-    db.close();
+    await putRaw(name, [[b0.key, { ...row, values: [row.values[0], row.values[1] ^ 1, row.values[2], row.values[3]] }]]);
     const first = b0.value as { keys: string[]; ns: string[][]; at: number[] };
     await expectCode(connect(name).memory.search(["u"], { filter: { i: 0 } }), "INTEGRITY");
     await expectCode(connect(name).memory.get(first.ns[first.at[0]], first.keys[0]), "INTEGRITY");
