@@ -4,7 +4,8 @@ import { pack, packLater } from "./pack.js";
 import { ChunkCache, LruSet } from "./chunk-cache.js";
 import { OwedRefs } from "./owed-refs.js";
 import { crc32, crc32Combine } from "./chunk-hash.js";
-import { chunkPaced, type Chunk, type ChunkParams } from "./chunker.js";
+import type { ChunkParams } from "./chunker.js";
+import { RecentChunks } from "./recent-chunks.js";
 import { pacer } from "../pacer.js";
 import { buildTree, type TreeEntry } from "./chunk-tree.js";
 import { MAX_CHAIN, integrity, type ChunkRow } from "./chunk-rows.js";
@@ -58,9 +59,6 @@ export interface EncodedPayload {
 /** A delta must keep at least this much of its base, and a quarter of its own length. */
 const MIN_DELTA_KEEP = 256;
 
-/** How many leading bytes find a recent payload to resume chunking from. */
-const HEAD_BYTES = 4096;
-
 /**
  * A save whose new bytes exceed this is written raw and compressed in idle time: deflating 16 KiB
  * costs about 1 ms here, about what a second transaction costs.
@@ -81,8 +79,8 @@ export class Payloads {
   private readonly known = new LruSet(1 << 16);
   /** The last chunk of recently encoded payloads, by the name of the chunk before it. */
   private readonly tails: ChunkCache<TreeEntry>;
-  /** Recently encoded payloads (a copy) and their chunks, by a checksum of their first bytes. */
-  private readonly recent: ChunkCache<{ raw: number; bytes: Uint8Array; chunks: Chunk[]; params: ChunkParams }>;
+  /** Recently encoded payloads and their chunks (recent-chunks.ts). */
+  private readonly recent: RecentChunks;
   /** Compresses in idle time what saves wrote raw; absent without a database. */
   readonly compactor?: Compactor;
   private readonly reader: PayloadReader;
@@ -101,7 +99,7 @@ export class Payloads {
     this.givenChunks = options.chunks;
     const budget = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
     this.cache = new ChunkCache(Math.floor((budget * 5) / 8));
-    this.recent = new ChunkCache(Math.floor(budget / 4));
+    this.recent = new RecentChunks(Math.floor(budget / 4));
     this.tails = new ChunkCache(Math.floor(budget / 8));
     if (options.db) this.compactor = new Compactor(options.db, options.compaction);
     if (options.db) this.owed = new OwedRefs(options.db);
@@ -134,7 +132,7 @@ export class Payloads {
     // Chunking and deflating many MiB takes seconds in some engines: hand the worker's event
     // loop a turn now and then, so the page's heartbeat is answered (worker/pacer.ts).
     const pause = pacer();
-    const list = await this.chunkList(bytes, pause);
+    const list = await this.recent.chunkList(bytes, this.chunkParamsFor(bytes.length), pause);
     const names = new Set(list.map((c) => c.name));
     const chunks = list.map((c, i): TreeEntry => {
       const raw = c.end - c.start;
@@ -175,33 +173,6 @@ export class Payloads {
     const depth = last.delta ? (last.delta.base.depth ?? 0) + 1 : 0;
     this.tails.set(chunks.length === 1 ? "" : chunks[chunks.length - 2].name, { name: last.name, raw: last.raw, crc: last.crc, level: 0, bytes: last.bytes!.slice(), depth });
     return { size: bytes.length, tree: { crc, ...buildTree(chunks) }, later: later ? fresh.map(({ e }) => [e.name, e.raw]) : undefined };
-  }
-
-  /**
-   * The chunks of `bytes`. A new version of a state mostly starts like the one before it: when a
-   * recent payload begins with the same bytes, its chunks up to the first differing byte are
-   * taken as they are (a chunk's end depends only on its own bytes; the last one, cut by the end
-   * of the data, is not), and hashing resumes there. Comparing bytes is several times cheaper
-   * than hashing them.
-   */
-  private async chunkList(bytes: Uint8Array, pause: () => Promise<void> | undefined): Promise<Chunk[]> {
-    const head = String(crc32(bytes, 0, Math.min(bytes.length, HEAD_BYTES)));
-    const prev = this.recent.get(head);
-    const params = this.chunkParamsFor(bytes.length);
-    const kept: Chunk[] = [];
-    // Chunks cut with other sizes end where these sizes may not: they are not kept.
-    if (prev && prev.params === params) {
-      const same = commonPrefix(prev.bytes, bytes);
-      for (const c of prev.chunks) {
-        if (c.end > same || c.end === prev.bytes.length) break;
-        kept.push(c);
-      }
-    }
-    const list = kept.concat(await chunkPaced(bytes, params, kept.length > 0 ? kept[kept.length - 1].end : 0, pause));
-    // A copy: a caller of the engine on the page may reuse its buffer. Not made for a payload
-    // larger than the cache holds (a 50 MB state would be copied only to be dropped).
-    if (this.recent.fits(bytes.length)) this.recent.set(head, { raw: bytes.length, bytes: bytes.slice(), chunks: list, params });
-    return list;
   }
 
   /** The chunk sizes a payload of `size` bytes is cut with. */
