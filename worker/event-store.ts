@@ -1,5 +1,5 @@
 import type { EngineContext } from "./context.js";
-import { prefixRange, type ReadTx, type WriteTx } from "./db.js";
+import { keysAndValues, prefixRange, type ReadTx, type WriteTx } from "./db.js";
 import { StoreError } from "../src/errors.js";
 import { assertCount, assertId, assertPlainObject } from "../src/validate.js";
 import { createTurnGuard } from "./turn-guard.js";
@@ -145,7 +145,7 @@ export function createEventStore(
   async function storedEvents(tx: ReadTx, thread: string, turn: number): Promise<AgentEventEnvelope[]> {
     const events = tx.objectStore("events");
     const range = prefixRange([E, thread, turn]);
-    const [keys, values] = await Promise.all([events.getAllKeys(range), events.getAll(range)]);
+    const { keys, values } = await keysAndValues(events, range);
     return keys.flatMap((key, i) => ((key as IDBValidKey[]).length === 5 ? (values[i] as AgentEventEnvelope[]) : [values[i] as AgentEventEnvelope]));
   }
 

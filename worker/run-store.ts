@@ -1,5 +1,5 @@
 import type { EngineContext } from "./context.js";
-import { prefixRange, type ReadTx, type WriteTx } from "./db.js";
+import { keysAndValues, prefixRange, type ReadTx, type WriteTx } from "./db.js";
 import type { PayloadRef } from "./payload/index.js";
 import { StoreError, invalid } from "../src/errors.js";
 import { assertBytes, assertCount, assertId, assertPlainData, assertPlainObject, assertSize, assertStringRecord, describe, isPlainObject } from "../src/validate.js";
@@ -85,10 +85,10 @@ export function createRunStore(ctx: EngineContext): RunStore {
   }
 
   async function listRange(tx: ReadTx, runId: string, prefix: IDBValidKey[]): Promise<Array<[CheckpointMeta, number]>> {
-    // Two requests for the whole range; a cursor was one per checkpoint.
+    // One request for the whole range (two without getAllRecords); a cursor was one per checkpoint.
     const meta = tx.objectStore("meta");
     const range = prefixRange(prefix);
-    const [keys, rows] = await Promise.all([meta.getAllKeys(range), meta.getAll(range) as Promise<CheckpointRow[]>]);
+    const { keys, values: rows } = await keysAndValues<CheckpointRow>(meta, range);
     return rows.map((row, i) => {
       const key = keys[i] as IDBValidKey[];
       return [toMeta(runId, key[3] as string, key[4] as number, row), row.order];

@@ -1,5 +1,5 @@
 import type { Key, ReadTx } from "./db.js";
-import { prefixRange } from "./db.js";
+import { keysAndValues, prefixRange } from "./db.js";
 import type { PayloadRef, Payloads } from "./payload/index.js";
 import type { SerializedValue, StoredSaverTuple, StoredWrite } from "../src/types.js";
 import { canonicalJson } from "../src/canonical-json.js";
@@ -141,7 +141,7 @@ export class SaverReader {
   async sortedWriteRows(tx: ReadTx, thread: string, ns: string, id: string): Promise<WriteRow[]> {
     const meta = tx.objectStore("meta");
     const range = writesRange(thread, ns, id);
-    const [keys, rows] = await Promise.all([meta.getAllKeys(range), meta.getAll(range)]);
+    const { keys, values: rows } = await keysAndValues(meta, range);
     return rows.map((row, i) => loadWrite(keys[i] as Key, row)).sort(compareWrites);
   }
 

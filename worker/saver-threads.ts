@@ -1,5 +1,5 @@
 import type { EngineContext } from "./context.js";
-import { MAX_KEY, prefixRange, type Key, type WriteTx } from "./db.js";
+import { MAX_KEY, keysAndValues, prefixRange, type Key, type WriteTx } from "./db.js";
 import type { PayloadRef } from "./payload/index.js";
 import {
   S,
@@ -94,7 +94,7 @@ export function createSaverThreads(ctx: EngineContext) {
   async function checkpointsOf(tx: WriteTx, thread: string): Promise<Array<{ ns: string; id: string; row: CheckpointRow }>> {
     const meta = tx.objectStore("meta");
     const range = prefixRange([S, "cp", thread]);
-    const [keys, rows] = await Promise.all([meta.getAllKeys(range), meta.getAll(range)]);
+    const { keys, values: rows } = await keysAndValues(meta, range);
     return rows.map((stored, i) => ({ ns: (keys[i] as Key)[3] as string, id: (keys[i] as Key)[4] as string, row: loadCheckpoint(stored) }));
   }
 
@@ -144,10 +144,10 @@ export function createSaverThreads(ctx: EngineContext) {
         async (tx) => {
           const meta = tx.objectStore("meta");
           const kinds = ["cp", "bl", "wr"] as const;
-          const read = await Promise.all(kinds.map((kind) => Promise.all([meta.getAllKeys(prefixRange([S, kind, source])), meta.getAll(prefixRange([S, kind, source]))])));
+          const read = await Promise.all(kinds.map((kind) => keysAndValues(meta, prefixRange([S, kind, source]))));
           const out: Row[] = [];
           await Promise.all(
-            read.flatMap(([keys, values], k) =>
+            read.flatMap(({ keys, values }, k) =>
               values.map(async (value, i) => {
                 const key = keys[i] as Key;
                 const ref = kinds[k] === "cp" ? loadCheckpoint(value).checkpoint.ref : kinds[k] === "bl" ? loadBlob(value)?.ref : writeRef(value);
@@ -229,7 +229,7 @@ export function createSaverThreads(ctx: EngineContext) {
         async (tx) => {
           const meta = tx.objectStore("meta");
           const range = prefixRange([S, "cp"]);
-          const [keys, rows] = await Promise.all([meta.getAllKeys(range), meta.getAll(range)]);
+          const { keys, values: rows } = await keysAndValues(meta, range);
           const byThread = new Map<string, Array<{ ns: string; id: string; row: CheckpointRow }>>();
           rows.forEach((stored, i) => {
             const row = loadCheckpoint(stored);

@@ -1,5 +1,5 @@
 import type { EngineContext } from "./context.js";
-import { MAX_KEY, prefixRange, type Key, type ReadTx, type WriteTx } from "./db.js";
+import { MAX_KEY, keysAndValues, prefixRange, type Key, type ReadTx, type WriteTx } from "./db.js";
 import type { PayloadRef } from "./payload/index.js";
 import type { Turn } from "./write-lines.js";
 import { StoreError, isStoreError } from "../src/errors.js";
@@ -159,10 +159,10 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
       return db.read(
         ["meta"],
         async (tx) => {
-          // Two requests for the whole thread; a cursor was one per checkpoint.
+          // One request for the whole thread (two without getAllRecords); a cursor was one per checkpoint.
           const meta = tx.objectStore("meta");
           const range = prefixRange([T, "cp", threadId]);
-          const [keys, rows] = await Promise.all([meta.getAllKeys(range), meta.getAll(range)]);
+          const { keys, values: rows } = await keysAndValues(meta, range);
           return rows.map((row, i) => toMeta(threadId, (keys[i] as Key)[3] as string, row as CheckpointRow));
         },
         "listing checkpoints",

@@ -1,5 +1,5 @@
 import type { EngineContext } from "./context.js";
-import type { StoreName } from "./db.js";
+import { keysAndValues, type StoreName } from "./db.js";
 import { blobLinks } from "./payload/index.js";
 import { assertId, describe } from "../src/validate.js";
 import { invalid } from "../src/errors.js";
@@ -35,8 +35,7 @@ export async function measureUsage(ctx: EngineContext, options: UsageOptions = {
   const [rows, estimate] = await Promise.all([
     ctx.db.read(stores, (tx) => Promise.all(stores.map(async (s) => {
       const store = tx.objectStore(s);
-      const [keys, values] = await Promise.all([store.getAllKeys(), store.getAll()]);
-      return { keys, values };
+      return keysAndValues(store);
     })), "measuring usage"),
     browserEstimate(),
   ]);

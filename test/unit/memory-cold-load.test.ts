@@ -14,18 +14,26 @@ describe("memory store cold load (packed items, blocks of 3)", () => {
 
   /** How many getAll requests made while `fn` runs read the blocks' vector rows. */
   async function vectorReads(fn: () => Promise<unknown>): Promise<number> {
-    const proto = IDBObjectStore.prototype as unknown as { getAll: (q?: unknown, n?: number) => IDBRequest };
-    const original = proto.getAll;
+    // A range is read with getAllRecords where the engine has it (fake-indexeddb does), else getAll.
+    const proto = IDBObjectStore.prototype as unknown as Record<"getAll" | "getAllRecords", (...args: unknown[]) => IDBRequest>;
+    const original = { getAll: proto.getAll, getAllRecords: proto.getAllRecords };
     let reads = 0;
-    proto.getAll = function (query?: unknown, n?: number) {
+    const count = (query: unknown) => {
       const lower = query instanceof IDBKeyRange ? (query.lower as unknown[]) : undefined;
       if (Array.isArray(lower) && lower[0] === "m" && lower[1] === "v") reads++;
-      return original.call(this, query, n);
+    };
+    proto.getAll = function (this: IDBObjectStore, ...args: unknown[]) {
+      count(args[0]);
+      return original.getAll.apply(this, args);
+    };
+    proto.getAllRecords = function (this: IDBObjectStore, ...args: unknown[]) {
+      count((args[0] as { query?: unknown } | undefined)?.query);
+      return original.getAllRecords.apply(this, args);
     };
     try {
       await fn();
     } finally {
-      proto.getAll = original;
+      Object.assign(proto, original);
     }
     return reads;
   }

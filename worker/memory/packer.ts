@@ -1,5 +1,5 @@
 import type { EngineContext } from "../context.js";
-import { settled, type Key, type ReadTx } from "../db.js";
+import { keysAndValues, settled, type Key, type ReadTx } from "../db.js";
 import type { PayloadRef } from "../payload/index.js";
 import type { CachedItem } from "./cache.js";
 import { blockItems, buildBlock, checkBlock, type BuiltBlock } from "./blocks.js";
@@ -210,7 +210,7 @@ export class Packer {
     const sparse = touched.map((block, i) => ({ block, row: checkBlock(rows[i], block) })).filter(({ block, row }) => deadBy.get(block)!.size * 2 >= row.keys.length);
     if (unpacked < this.options.minItems && sparse.length === 0) return undefined;
     const plan: Plan = { version: counter[0], next: next ?? 0, rows: [], moved: [], dissolved: [] };
-    const [keys, itemRows] = await Promise.all([meta.getAllKeys(allItems(), ROUND_ITEMS), meta.getAll(allItems(), ROUND_ITEMS) as Promise<ItemRow[]>]);
+    const { keys, values: itemRows } = await keysAndValues<ItemRow>(meta, allItems(), ROUND_ITEMS);
     plan.rows = await Promise.all(
       itemRows.map(async (row, i) => {
         const [, , ns, key] = keys[i] as [string, string, string[], string];
@@ -219,7 +219,7 @@ export class Packer {
     );
     await Promise.all(
       sparse.map(async ({ block, row }) => {
-        const [vectors, extendedKeys, extended] = await Promise.all([meta.get(vectorsKey(block)).then(readVectors), meta.getAllKeys(slotsOf("e", block)), meta.getAll(slotsOf("e", block))]);
+        const [vectors, { keys: extendedKeys, values: extended }] = await Promise.all([meta.get(vectorsKey(block)).then(readVectors), keysAndValues(meta, slotsOf("e", block))]);
         checkBlock(row, block, vectors);
         const expiry = new Map(extendedKeys.map((k, i) => [(k as Key)[3] as number, extended[i] as number]));
         const dead = deadBy.get(block)!;

@@ -1,5 +1,5 @@
 import type { EngineContext } from "../context.js";
-import type { Key, ReadTx } from "../db.js";
+import { keysAndValues, type Key, type ReadTx } from "../db.js";
 import type { PayloadRef } from "../payload/index.js";
 import { StoreError } from "../../src/errors.js";
 import type { MemoryItem } from "../../src/types.js";
@@ -81,7 +81,7 @@ async function unpackedItems(tx: ReadTx, ctx: EngineContext): Promise<CachedItem
   const items: CachedItem[] = [];
   let range = allItems();
   for (;;) {
-    const [keys, rows] = await Promise.all([meta.getAllKeys(range, LOAD_PAGE), meta.getAll(range, LOAD_PAGE) as Promise<ItemRow[]>]);
+    const { keys, values: rows } = await keysAndValues<ItemRow>(meta, range, LOAD_PAGE);
     const decoded = await Promise.all(
       rows.map(async (row, i) => {
         const [, , ns, key] = keys[i] as [string, string, string[], string];
@@ -98,15 +98,13 @@ async function unpackedItems(tx: ReadTx, ctx: EngineContext): Promise<CachedItem
 /** The live slots of every block, with the expiries extended since packing (and their vectors when asked). */
 async function packedItems(tx: ReadTx, ctx: EngineContext, withVectors: boolean): Promise<CachedItem[]> {
   const meta = tx.objectStore("meta");
-  const [blockKeys, blocks, vectorKeys, vectors, deadKeys, extendedKeys, extended] = await Promise.all([
-    meta.getAllKeys(allOf("b")),
-    meta.getAll(allOf("b")),
-    withVectors ? meta.getAllKeys(allOf("v")) : [],
+  const none = { keys: [], values: [] };
+  const [{ keys: blockKeys, values: blocks }, [vectorKeys, vectors], deadKeys, { keys: extendedKeys, values: extended }] = await Promise.all([
+    keysAndValues(meta, allOf("b")),
     // Blobs are read as soon as their handles arrive, beside the other rows.
-    withVectors ? meta.getAll(allOf("v")).then((rows) => Promise.all(rows.map(readVectors))) : [],
+    (withVectors ? keysAndValues(meta, allOf("v")) : Promise.resolve(none)).then(async ({ keys, values }) => [keys, await Promise.all(values.map(readVectors))] as const),
     meta.getAllKeys(allOf("d")),
-    meta.getAllKeys(allOf("e")),
-    meta.getAll(allOf("e")),
+    keysAndValues<number>(meta, allOf("e")),
   ]);
   if (blockKeys.length === 0) return [];
   const slotId = (k: Key) => `${k[2] as number}/${k[3] as number}`;
@@ -130,10 +128,9 @@ async function packedItems(tx: ReadTx, ctx: EngineContext, withVectors: boolean)
  */
 export async function loadCache(tx: ReadTx, ctx: EngineContext, versionRead: Promise<number>, withVectors: boolean): Promise<{ cache: MemoryCache; unpacked: number }> {
   const meta = tx.objectStore("meta");
-  const [version, nsKeys, nsSeqs, unpacked, packed] = await Promise.all([
+  const [version, { keys: nsKeys, values: nsSeqs }, unpacked, packed] = await Promise.all([
     versionRead,
-    meta.getAllKeys(allNamespaces()),
-    meta.getAll(allNamespaces()),
+    keysAndValues<number>(meta, allNamespaces()),
     unpackedItems(tx, ctx),
     packedItems(tx, ctx, withVectors),
   ]);
