@@ -16,8 +16,12 @@ import { rawOpen } from "../reliability/raw-idb";
 const errorOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Engine locks of `name` held in the origin (any worker or page); polled, since a terminated worker lets go a moment later. */
-async function engineLocksHeld(name: string, settleMs = 1_000): Promise<number> {
+/**
+ * Engine locks of `name` held in the origin (any worker or page); polled, since a terminated
+ * worker lets go a moment later: within 1 s here, but more than that once in a CI run with every
+ * suite beside it (2 cores), so the poll allows 5 s and returns as soon as none is held.
+ */
+async function engineLocksHeld(name: string, settleMs = 5_000): Promise<number> {
   const count = async () => ((await navigator.locks.query()).held ?? []).filter((l) => l.name?.startsWith(engineLockPrefix(name))).length;
   for (const until = performance.now() + settleMs; performance.now() < until && (await count()) > 0; ) await sleep(20);
   return count();
