@@ -32,9 +32,12 @@ export function createAnnouncer(storeName: string, options: AnnouncerOptions = {
   // Present while open: a flush request learns from the lock how many engines must answer.
   let leave: (() => void) | undefined;
   let closed = false;
+  // Aborted by close(): a request still waiting is withdrawn, so an engine that closed (or whose
+  // open failed) is never granted the lock afterwards, not even for a moment.
+  const withdraw = typeof AbortController === "function" ? new AbortController() : undefined;
   if (channel && options.flush && locksSpanTabs()) {
     void lockManager()
-      .request(engineLockPrefix(storeName) + source, {}, () => (closed ? Promise.resolve() : new Promise<void>((r) => (leave = r))))
+      .request(engineLockPrefix(storeName) + source, { signal: withdraw?.signal }, () => (closed ? Promise.resolve() : new Promise<void>((r) => (leave = r))))
       .catch(() => {});
     channel.onmessage = (event: MessageEvent) => {
       const request = event.data as Partial<FlushRequest> | null;
@@ -98,6 +101,7 @@ export function createAnnouncer(storeName: string, options: AnnouncerOptions = {
     },
     close() {
       closed = true;
+      withdraw?.abort();
       sendNow();
       channel?.close();
       channel = undefined;

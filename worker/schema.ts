@@ -1,4 +1,4 @@
-import { unwrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from "idb";
+import { unwrap, wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from "idb";
 
 /**
  * The database: one per store name, three object stores.
@@ -87,11 +87,7 @@ type WithRecords = IDBObjectStore & {
 export async function keysAndValues<V = any>(store: RangeReads, query?: IDBKeyRange, count?: number): Promise<{ keys: IDBValidKey[]; values: V[] }> {
   const raw = unwrap(store as unknown as Parameters<typeof unwrap>[0]) as unknown as WithRecords;
   if (typeof raw.getAllRecords === "function") {
-    const request = raw.getAllRecords(count === undefined ? { query } : { query, count });
-    const records = await new Promise<Array<{ key: IDBValidKey; value: unknown }>>((resolve, reject) => {
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
+    const records = await wrap(raw.getAllRecords(count === undefined ? { query } : { query, count }));
     return { keys: records.map((r) => r.key), values: records.map((r) => r.value as V) };
   }
   const [keys, values] = await Promise.all([store.getAllKeys(query, count), store.getAll(query, count)]);

@@ -18,9 +18,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Engine locks of `name` held in the origin (any worker or page), once settled: none held for
- * 250 ms in a row, polled for up to `settleMs`. A failed open's worker may be granted the lock it
- * asked for before the open failed, a moment after the failure, and frees it as it ends (seen in
- * CI runs with every suite beside it: 0, then 1, then 0); with `settleMs` 0, the count now.
+ * 250 ms in a row, polled for up to `settleMs`; with `settleMs` 0, the count now. A failed open
+ * withdraws the lock request it made (before, CI runs with every suite beside it saw the dying
+ * worker granted it a moment after the failure: 0, then 1, then 0), and frees a granted one as
+ * the worker ends, which a loaded machine may take seconds to get to.
  */
 async function engineLocksHeld(name: string, settleMs = 5_000): Promise<number> {
   const count = async () => ((await navigator.locks.query()).held ?? []).filter((l) => l.name?.startsWith(engineLockPrefix(name))).length;

@@ -98,11 +98,10 @@ async function unpackedItems(tx: ReadTx, ctx: EngineContext): Promise<CachedItem
 /** The live slots of every block, with the expiries extended since packing (and their vectors when asked). */
 async function packedItems(tx: ReadTx, ctx: EngineContext, withVectors: boolean): Promise<CachedItem[]> {
   const meta = tx.objectStore("meta");
-  const none = { keys: [], values: [] };
   const [{ keys: blockKeys, values: blocks }, [vectorKeys, vectors], deadKeys, { keys: extendedKeys, values: extended }] = await Promise.all([
     keysAndValues(meta, allOf("b")),
     // Blobs are read as soon as their handles arrive, beside the other rows.
-    (withVectors ? keysAndValues(meta, allOf("v")) : Promise.resolve(none)).then(async ({ keys, values }) => [keys, await Promise.all(values.map(readVectors))] as const),
+    withVectors ? keysAndValues(meta, allOf("v")).then(async ({ keys, values }) => [keys, await Promise.all(values.map(readVectors))] as const) : ([[], []] as const),
     meta.getAllKeys(allOf("d")),
     keysAndValues<number>(meta, allOf("e")),
   ]);
