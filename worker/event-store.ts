@@ -1,17 +1,13 @@
 import type { EngineContext } from "./context.js";
-import { keysAndValues, prefixRange, type ReadTx, type WriteTx } from "./db.js";
+import { prefixRange, type ReadTx } from "./db.js";
+import { E, readTurnRow, storedEvents, writePending, type Pending, type TurnRow } from "./event-rows.js";
 import { StoreError } from "../src/errors.js";
 import { assertCount, assertId, assertPlainObject } from "../src/validate.js";
 import { createTurnGuard } from "./turn-guard.js";
-import type { AgentEventEnvelope, EventStore, StoredTurnEvents } from "../src/types.js";
+import type { EventStore, StoredTurnEvents } from "../src/types.js";
 
 /**
- * Seed 004: turn-scoped event streams. Rows:
- *   meta   ["e", "turn", threadId, turn] -> TurnRow: events written so far, finished or not
- *   events ["e", threadId, turn, n, k]    -> the envelopes n .. n+k-1 of the turn, as an array:
- *                                          one row per flush, since a row costs far more than
- *                                          a small envelope in it (50 tokens: 1 put, not 50)
- *          ["e", threadId, turn, n]       -> one envelope (the first layout, still read)
+ * Seed 004: turn-scoped event streams (their rows: worker/event-rows.ts).
  *
  * append() buffers: an agent streams many small events per turn, and one transaction per token
  * would cost far more than the events themselves. The buffer is written within `flushMs`, and
@@ -23,19 +19,6 @@ import type { AgentEventEnvelope, EventStore, StoredTurnEvents } from "../src/ty
  * neither mid-flush. Waiting for another handle (worker/turn-guard.ts) happens at admission, never
  * on the data queue, so a flush another handle waits for can always run.
  */
-const E = "e";
-
-interface TurnRow {
-  count: number;
-  finished: boolean;
-}
-
-interface Pending {
-  threadId: string;
-  turn: number;
-  events: AgentEventEnvelope[];
-}
-
 export interface EventStoreOptions {
   /** Longest time an appended event stays buffered before it is written. */
   flushMs?: number;
@@ -43,8 +26,6 @@ export interface EventStoreOptions {
 
 export const DEFAULT_EVENT_FLUSH_MS = 50;
 
-const turnKey = (thread: string, turn: number) => [E, "turn", thread, turn];
-const batchKey = (thread: string, turn: number, n: number, k: number) => [E, thread, turn, n, k];
 const bufferKey = (thread: string, turn: number) => JSON.stringify([thread, turn]);
 /** What every bufferKey of the thread starts with: `["<thread>",`. */
 const threadKeyPrefix = (thread: string) => `${JSON.stringify([thread]).slice(0, -1)},`;
@@ -102,19 +83,6 @@ export function createEventStore(
     schedule(0);
   }
 
-  /** Writes `pending` after the turn's stored events; false when the turn was finished meanwhile. */
-  async function writePending(tx: WriteTx, p: Pending, finish: boolean): Promise<boolean> {
-    const meta = tx.objectStore("meta");
-    const row = ((await meta.get(turnKey(p.threadId, p.turn))) as TurnRow | undefined) ?? { count: 0, finished: false };
-    if (row.finished) return false;
-    const events = tx.objectStore("events");
-    const writes: Promise<unknown>[] = [];
-    if (p.events.length > 0) writes.push(events.put(p.events, batchKey(p.threadId, p.turn, row.count, p.events.length)));
-    writes.push(meta.put({ count: row.count + p.events.length, finished: finish } satisfies TurnRow, turnKey(p.threadId, p.turn)));
-    await Promise.all(writes);
-    return true;
-  }
-
   async function flushBuffered(): Promise<void> {
     const batch = [...buffer.values()].filter((p) => p.events.length > 0).map((p) => ({ p, n: p.events.length }));
     if (batch.length === 0) return;
@@ -139,18 +107,6 @@ export function createEventStore(
       guard.releaseIfIdle(key, buffered(key));
     });
     if (buffer.size) schedule(flushMs);
-  }
-
-  /** The turn's stored envelopes in order, from rows of either layout. */
-  async function storedEvents(tx: ReadTx, thread: string, turn: number): Promise<AgentEventEnvelope[]> {
-    const events = tx.objectStore("events");
-    const range = prefixRange([E, thread, turn]);
-    const { keys, values } = await keysAndValues(events, range);
-    return keys.flatMap((key, i) => ((key as IDBValidKey[]).length === 5 ? (values[i] as AgentEventEnvelope[]) : [values[i] as AgentEventEnvelope]));
-  }
-
-  async function readTurnRow(tx: ReadTx, thread: string, turn: number): Promise<TurnRow | undefined> {
-    return (await tx.objectStore("meta").get(turnKey(thread, turn))) as TurnRow | undefined;
   }
 
   /** A turn as stored, with what this store still buffers for it appended. */
