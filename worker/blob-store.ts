@@ -84,7 +84,7 @@ export function createBlobStore(ctx: EngineContext): BlobCheckpointStore {
 
     async load(checkpointId) {
       assertId(checkpointId, "checkpointId");
-      return db.read(["meta", "blobs"], (tx) => loadRow(tx, checkpointId), "loading a checkpoint blob");
+      return db.read(["meta", "blobs"], (tx) => loadRow(tx, checkpointId), "loading a checkpoint blob", "blobs");
     },
 
     async loadLatest(traceId) {
@@ -96,6 +96,7 @@ export function createBlobStore(ctx: EngineContext): BlobCheckpointStore {
           return cursor ? loadRow(tx, cursor.value as string) : undefined;
         },
         "loading the latest checkpoint blob",
+        "blobs",
       );
     },
 
@@ -110,6 +111,7 @@ export function createBlobStore(ctx: EngineContext): BlobCheckpointStore {
           return rows.map((row, i) => toRecord(ids[i], row));
         },
         "listing checkpoint blobs",
+        "blobs",
       );
     },
 

@@ -237,8 +237,15 @@ export class Database {
     }
   }
 
-  read<T>(stores: StoreName[], fn: (tx: Tx<"readonly">) => Promise<T> | T, context?: string): Promise<T> {
-    return this.run(stores, "readonly", fn, context);
+  /**
+   * With a `line`, the read sees every write of that line called before it, though their
+   * preparation (compressing a large state) is still under way: it opens after theirs, and
+   * IndexedDB runs a read after the overlapping writes opened before it. Line "*": after the
+   * writes of every line.
+   */
+  async read<T>(stores: StoreName[], fn: (tx: Tx<"readonly">) => Promise<T> | T, context?: string, line?: string): Promise<T> {
+    if (line === "*") await this.lines.allOpened();
+    return this.run(stores, "readonly", fn, context, undefined, line === undefined || line === "*" ? undefined : this.turn(line));
   }
 
   /** With a `turn` (from `turn()`), the transaction opens after those of the line's earlier calls. */

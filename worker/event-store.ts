@@ -188,7 +188,10 @@ export function createEventStore(
             await db.write(
               ["meta", "events"],
               async (tx) => {
-                if (!(await writePending(tx, { ...pending, events: pending.events.slice(0, n) }, true))) throw turnFinished(threadId, turn);
+                // Finishing a finished turn again changes nothing and resolves, so a caller that
+                // did not hear the first answer (TIMEOUT, WORKER_GONE) can retry the barrier.
+                // Events this handle still holds for it could no longer be added: that rejects.
+                if (!(await writePending(tx, { ...pending, events: pending.events.slice(0, n) }, true)) && n > 0) throw turnFinished(threadId, turn);
               },
               "finishing a turn",
               "strict",

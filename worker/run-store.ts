@@ -133,7 +133,7 @@ export function createRunStore(ctx: EngineContext): RunStore {
       return db.read(["meta"], async (tx) => {
         const row = await getRunRow(tx, runId);
         return row && publicRun(row);
-      }, "reading a run");
+      }, "reading a run", `run:${runId}`);
     },
 
     async updateRunStatus(runId, status) {
@@ -198,6 +198,7 @@ export function createRunStore(ctx: EngineContext): RunStore {
           return seq === 0 ? undefined : loadAt(tx, runId, nodeId, seq);
         },
         "loading a run checkpoint",
+        `run:${runId}`,
       );
     },
 
@@ -205,19 +206,19 @@ export function createRunStore(ctx: EngineContext): RunStore {
       assertId(runId, "runId");
       assertId(nodeId, "nodeId");
       assertCount(seq, "seq");
-      return db.read(["meta", "blobs"], (tx) => loadAt(tx, runId, nodeId, seq), "loading a run checkpoint");
+      return db.read(["meta", "blobs"], (tx) => loadAt(tx, runId, nodeId, seq), "loading a run checkpoint", `run:${runId}`);
     },
 
     async listCheckpoints(runId) {
       assertId(runId, "runId");
-      const rows = await db.read(["meta"], (tx) => listRange(tx, runId, [R, "cp", runId]), "listing run checkpoints");
+      const rows = await db.read(["meta"], (tx) => listRange(tx, runId, [R, "cp", runId]), "listing run checkpoints", `run:${runId}`);
       return rows.sort((a, b) => a[1] - b[1]).map(([meta]) => meta);
     },
 
     async listNodeCheckpoints(runId, nodeId) {
       assertId(runId, "runId");
       assertId(nodeId, "nodeId");
-      const rows = await db.read(["meta"], (tx) => listRange(tx, runId, [R, "cp", runId, nodeId]), "listing node checkpoints");
+      const rows = await db.read(["meta"], (tx) => listRange(tx, runId, [R, "cp", runId, nodeId]), "listing node checkpoints", `run:${runId}`);
       return rows.map(([meta]) => meta);
     },
 
@@ -261,7 +262,7 @@ export function createRunStore(ctx: EngineContext): RunStore {
       // contract's limit is a usize, and "all" is often asked as Number.MAX_SAFE_INTEGER) takes
       // every event, which no run can have 2^32 of anyway.
       const count = limit > MAX_GET_ALL ? undefined : limit;
-      return db.read(["events"], async (tx) => (await tx.objectStore("events").getAll(range, count)) as WorkflowEvent[], "reading run events");
+      return db.read(["events"], async (tx) => (await tx.objectStore("events").getAll(range, count)) as WorkflowEvent[], "reading run events", `run:${runId}`);
     },
 
     async deleteRun(runId) {

@@ -72,8 +72,10 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
   }
 
   return {
-    put(r) {
-      return submit(writes.preparePut(r).then((p) => [p]), "saver.put");
+    async put(r) {
+      await submit(writes.preparePut(r).then((p) => [p]), "saver.put");
+      // Seed 001's put answers with the stored checkpoint's config.
+      return { threadId: r.threadId, ns: r.ns, checkpointId: r.checkpointId };
     },
 
     putWrites(r) {

@@ -120,7 +120,7 @@ export function createSyncStore(ctx: EngineContext): SaverSync {
       if (upTo > 1) await db.write(["meta"], (tx) => tx.objectStore("meta").delete(IDBKeyRange.bound([Y, "cl", 1], [Y, "cl", upTo], false, true)), "sync.trim");
     },
 
-    put: (r) => remote.put(r),
+    put: async (r) => void (await remote.put(r)),
     async putWrites(r) {
       assertPutWritesRequest(r);
       // A checkpointer's tuple does not say at which index a write was put, so a server numbers

@@ -138,7 +138,7 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
     async load(threadId, checkpointId) {
       assertId(threadId, "threadId");
       assertId(checkpointId, "checkpointId");
-      return db.read(["meta", "blobs"], (tx) => loadRow(tx, threadId, checkpointId), "loading a checkpoint");
+      return db.read(["meta", "blobs"], (tx) => loadRow(tx, threadId, checkpointId), "loading a checkpoint", `thread:${threadId}`);
     },
 
     async loadLatest(threadId) {
@@ -151,6 +151,7 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
           return loadRow(tx, threadId, head.latest);
         },
         "loading the latest checkpoint",
+        `thread:${threadId}`,
       );
     },
 
@@ -166,6 +167,7 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
           return rows.map((row, i) => toMeta(threadId, (keys[i] as Key)[3] as string, row as CheckpointRow));
         },
         "listing checkpoints",
+        `thread:${threadId}`,
       );
     },
 
@@ -209,7 +211,7 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
 
     async count(threadId) {
       assertId(threadId, "threadId");
-      return db.read(["meta"], async (tx) => (await headOf(tx, threadId))?.count ?? 0, "counting checkpoints");
+      return db.read(["meta"], async (tx) => (await headOf(tx, threadId))?.count ?? 0, "counting checkpoints", `thread:${threadId}`);
     },
 
     async listThreads() {
@@ -227,6 +229,7 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
           return threads;
         },
         "listing threads",
+        "*",
       );
     },
   };

@@ -23,6 +23,11 @@ export class WriteLines {
     });
     return { ready, opened, skip: () => void ready.then(opened) };
   }
+
+  /** Resolves when every call taken so far, in every line, has opened its transaction. */
+  async allOpened(): Promise<void> {
+    await Promise.all(this.tails.values());
+  }
 }
 
 export interface Turn {

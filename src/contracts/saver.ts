@@ -136,7 +136,8 @@ export interface SaverThreadInfo {
 }
 
 export interface CheckpointSaver {
-  put(request: SaverPutRequest): Promise<void>;
+  /** Resolves with the stored checkpoint's address (seed 001's put answers with its config). */
+  put(request: SaverPutRequest): Promise<Required<SaverGetRequest>>;
   /** The operations in order, in one transaction: all are stored or none is. Checked before anything is written. */
   batch(ops: SaverWriteOp[]): Promise<void>;
   /** Accepted also before the checkpoint is stored. Regular writes insert-if-absent; special ones replace. */

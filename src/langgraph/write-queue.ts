@@ -18,7 +18,7 @@ export class WriteQueue {
 
   constructor(
     private readonly sendBatch: (ops: SaverWriteOp[]) => Promise<void>,
-    private readonly sendOne: (op: SaverWriteOp) => Promise<void>,
+    private readonly sendOne: (op: SaverWriteOp) => Promise<unknown>,
   ) {}
 
   /**

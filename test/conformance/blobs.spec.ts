@@ -50,6 +50,17 @@ export function blobsSpec(backend: Backend): void {
       expect(await blobs.load("gone")).toBeUndefined();
     });
 
+    it("reads called right after a save, without waiting for it, see that save", async () => {
+      const { blobs } = await fresh();
+      const large = new Uint8Array(2_000_000).map((_, i) => (i * 5 + (i >> 8)) % 53 + 32);
+      const saving = blobs.save("a", "t", 7n, large);
+      const [loaded, latest, list] = await Promise.all([blobs.load("a"), blobs.loadLatest("t"), blobs.list("t")]);
+      await saving;
+      expect(loaded?.bytes.length).toBe(2_000_000);
+      expect(latest?.record).toMatchObject({ checkpointId: "a", graphHash: 7n });
+      expect(list.map((r) => r.checkpointId)).toEqual(["a"]);
+    });
+
     it("saving an id again replaces its bytes and makes it the trace's latest", async () => {
       const { blobs } = await fresh();
       await blobs.save("a", "t", 1n, bytes(1));

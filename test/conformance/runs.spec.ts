@@ -66,6 +66,27 @@ export function runsSpec(backend: Backend): void {
       expect(await runs.loadCheckpoint("other", "fetch")).toBeUndefined();
     });
 
+    it("reads called right after writes, without waiting for them, see those writes", async () => {
+      const { runs } = await fresh();
+      const large = new Uint8Array(2_000_000).map((_, i) => (i * 3 + (i >> 9)) % 59 + 32);
+      const writes = Promise.all([runs.createRun("r", "w", {}), runs.saveCheckpoint("r", "n", large), runs.appendEvent({ runId: "r", kind: "started" }), runs.updateRunStatus("r", "completed")]);
+      const [run, latest, at, all, node, events] = await Promise.all([
+        runs.getRun("r"),
+        runs.loadCheckpoint("r", "n"),
+        runs.loadCheckpointAt("r", "n", 1),
+        runs.listCheckpoints("r"),
+        runs.listNodeCheckpoints("r", "n"),
+        runs.getEvents("r", null, 10),
+      ]);
+      await writes;
+      expect(run?.status).toBe("completed");
+      expect(latest?.state.length).toBe(2_000_000);
+      expect(at?.meta.seq).toBe(1);
+      expect(all.map((m) => m.seq)).toEqual([1]);
+      expect(node.map((m) => m.seq)).toEqual([1]);
+      expect(events.map((e) => e.kind)).toEqual(["started"]);
+    });
+
     it("numbers checkpoints saved without waiting in call order, however long each takes to compress, and applies a status change after them", async () => {
       const { runs } = await fresh();
       const large = new Uint8Array(2_000_000).map((_, i) => (i * 7 + (i >> 9)) % 61 + 32);

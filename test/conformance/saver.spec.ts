@@ -63,6 +63,13 @@ export function saverSpec(backend: Backend): void {
       expect(a!.channelVersions).toEqual({ x: 1 });
     });
 
+    it("put resolves with the stored checkpoint's address, which getTuple reads back", async () => {
+      const { saver } = await fresh();
+      const address = await saver.put(putReq({ checkpointId: "a", ns: "sub:1" }));
+      expect(address).toEqual({ threadId: "t1", ns: "sub:1", checkpointId: "a" });
+      expect((await saver.getTuple(address))?.checkpointId).toBe("a");
+    });
+
     it("getTuple without an id returns the newest checkpoint of that thread and namespace only", async () => {
       const { saver } = await fresh();
       await saver.put(putReq({ checkpointId: "1" }));

@@ -45,6 +45,21 @@ export function threadsSpec(backend: Backend): void {
       expect(await threads.listThreads()).toEqual(["t"]);
     });
 
+    it("reads called right after saves, without waiting for them, see those saves", async () => {
+      const { threads } = await fresh();
+      // The save still compresses when the reads are called; each read answers after it.
+      const saving = threads.save("t", { n: 1 }, big(2_000_000, 7));
+      const [latest, list, count, names] = await Promise.all([threads.loadLatest("t"), threads.list("t"), threads.count("t"), threads.listThreads()]);
+      const id = await saving;
+      expect(latest.meta.checkpointId).toBe(id);
+      expect(latest.state.length).toBe(2_000_000);
+      expect(list.map((m) => m.checkpointId)).toEqual([id]);
+      expect(count).toBe(1);
+      expect(names).toEqual(["t"]);
+      const second = threads.save("t", { n: 2 }, bytes(3));
+      expect((await threads.load("t", await second)).meta.metadata).toEqual({ n: 2 });
+    });
+
     it("round-trips empty, large and incompressible states byte for byte", async () => {
       const { threads } = await fresh();
       const random = new Uint8Array(100_000);

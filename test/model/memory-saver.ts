@@ -50,7 +50,7 @@ export class MemorySaver implements CheckpointSaver {
     return JSON.stringify(parts);
   }
 
-  async put(r: SaverPutRequest): Promise<void> {
+  async put(r: SaverPutRequest): Promise<Required<SaverGetRequest>> {
     assertPutRequest(r);
     const k = MemorySaver.key(r.threadId, r.ns, r.checkpointId);
     // A (channel, version) is stored once: the first put that names it wins. Versions 1 and "1" differ.
@@ -59,6 +59,7 @@ export class MemorySaver implements CheckpointSaver {
       if (!this.blobs.has(bk)) this.blobs.set(bk, clone(b.value));
     }
     this.cps.set(k, { req: clone(r) });
+    return { threadId: r.threadId, ns: r.ns, checkpointId: r.checkpointId };
   }
 
   async putWrites(r: SaverPutWritesRequest): Promise<void> {
