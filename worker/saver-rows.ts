@@ -29,13 +29,16 @@ export interface CheckpointRow {
   metadata: SerializedValue;
   metadataIndex: Record<string, string>;
   channelVersions: Record<string, string | number>;
+  /** Channels whose values travel inside the checkpoint's bytes, having no version. */
+  unversioned?: string[];
 }
 
 /**
  * [v, checkpoint type, checkpoint ref, metadata type, metadata bytes, channel versions, parent id
- * or null, metadata index]. The index is left out when it is what the metadata's JSON gives.
+ * or null, metadata index or null, unversioned channels]. The index is left out (null when the
+ * channels follow) when it is what the metadata's JSON gives; the channels when there are none.
  */
-type CheckpointValue = [number, string, PayloadRef, string, Uint8Array, Record<string, string | number>, string | null, Record<string, string>?];
+type CheckpointValue = [number, string, PayloadRef, string, Uint8Array, Record<string, string | number>, string | null, (Record<string, string> | null)?, string[]?];
 
 /** [type, ref]; [] when the channel had no value at this version. */
 type BlobValue = [string, PayloadRef] | [];
@@ -68,13 +71,15 @@ export const writesRange = (thread: string, ns: string, id: string): IDBKeyRange
 export function storeCheckpoint(row: CheckpointRow): CheckpointValue {
   const [mdType, mdBytes] = row.metadata;
   const stored: CheckpointValue = [row.v, row.checkpoint.type, row.checkpoint.ref, mdType, mdBytes, row.channelVersions, row.parentId ?? null];
-  if (!sameIndex(row.metadataIndex, indexOfJson(mdType, mdBytes))) stored.push(row.metadataIndex);
+  const index = sameIndex(row.metadataIndex, indexOfJson(mdType, mdBytes)) ? null : row.metadataIndex;
+  if (row.unversioned?.length) stored.push(index, row.unversioned);
+  else if (index) stored.push(index);
   return stored;
 }
 
 export function loadCheckpoint(stored: CheckpointValue | CheckpointRow): CheckpointRow {
   if (!Array.isArray(stored)) return stored;
-  const [v, type, ref, mdType, mdBytes, channelVersions, parentId, index] = stored;
+  const [v, type, ref, mdType, mdBytes, channelVersions, parentId, index, unversioned] = stored;
   const row: CheckpointRow = {
     v,
     checkpoint: { type, ref },
@@ -86,6 +91,7 @@ export function loadCheckpoint(stored: CheckpointValue | CheckpointRow): Checkpo
     channelVersions,
   };
   if (parentId !== null) row.parentId = parentId;
+  if (unversioned) row.unversioned = unversioned;
   return row;
 }
 
@@ -150,6 +156,11 @@ export class SaverReader {
     return { taskId: row.taskId, taskPath: row.taskPath, idx: row.idx, channel: row.channel, value: [row.type, bytes] };
   }
 
+  /** A checkpoint's own serialized bytes (its header, with the values of unversioned channels). */
+  async checkpointBytes(tx: ReadTx, row: CheckpointRow): Promise<SerializedValue> {
+    return [row.checkpoint.type, await this.payloads.get(tx, row.checkpoint.ref)];
+  }
+
   /** The stored value of (channel, version), or undefined when none or an "empty" marker. */
   async blobValue(tx: ReadTx, thread: string, ns: string, channel: string, version: string | number): Promise<SerializedValue | undefined> {
     const row = loadBlob(await tx.objectStore("meta").get(blobKey(thread, ns, channel, version)));
@@ -160,7 +171,7 @@ export class SaverReader {
   async tuple(tx: ReadTx, thread: string, ns: string, id: string, row: CheckpointRow): Promise<StoredSaverTuple> {
     const channels = Object.entries(row.channelVersions);
     const [checkpointBytes, values, writeRows, parentSends] = await Promise.all([
-      this.payloads.get(tx, row.checkpoint.ref),
+      this.checkpointBytes(tx, row),
       Promise.all(channels.map(([channel, version]) => this.blobValue(tx, thread, ns, channel, version))),
       this.sortedWriteRows(tx, thread, ns, id),
       row.v < 4 && row.parentId !== undefined ? this.parentSends(tx, thread, ns, row.parentId) : undefined,
@@ -176,7 +187,7 @@ export class SaverReader {
       ns,
       checkpointId: id,
       v: row.v,
-      checkpoint: [row.checkpoint.type, checkpointBytes],
+      checkpoint: checkpointBytes,
       metadata: row.metadata,
       channelValues,
       channelVersions: row.channelVersions,

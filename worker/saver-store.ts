@@ -5,7 +5,7 @@ import { assertDeltaHistoryRequest, assertGetRequest, assertListRequest } from "
 import { createSaverWrites, runBatch, type PreparedWrite } from "./saver-writes.js";
 import { createSaverThreads } from "./saver-threads.js";
 import { GroupCommit } from "./group-commit.js";
-import type { CheckpointSaver, DeltaChannelHistory, SaverListRequest, SerializedValue, StoredWrite } from "../src/types.js";
+import type { CheckpointSaver, DeltaChannelHistory, SaverListRequest, StoredWrite } from "../src/types.js";
 
 /**
  * Seed 001, bytes level: LangGraph's checkpoint saver storage, laid out like LangGraph's Postgres
@@ -102,6 +102,7 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
       assertListRequest(r);
       const { range, address } = listScan(r);
       const filter = Object.entries(r.filter ?? {});
+      const absent = r.absent ?? [];
       return db.read(
         ["meta", "blobs"],
         async (tx) => {
@@ -115,8 +116,8 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
             if ((r.ns === undefined || ns === r.ns) && (r.before === undefined || id < r.before)) {
               const stored = await meta.get(cpKey(thread, ns, id));
               const row = stored && loadCheckpoint(stored);
-              const index = row && filter.length > 0 ? row.metadataIndex : {};
-              if (row && filter.every(([k, json]) => Object.hasOwn(index, k) && index[k] === json)) {
+              const index = row && filter.length + absent.length > 0 ? row.metadataIndex : {};
+              if (row && filter.every(([k, json]) => Object.hasOwn(index, k) && index[k] === json) && !absent.some((k) => Object.hasOwn(index, k))) {
                 found.push([thread, ns, id, row]);
               }
             }
@@ -141,7 +142,7 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
         ["meta", "blobs"],
         async (tx) => {
           const writes = new Map<string, StoredWrite[][]>(r.channels.map((c) => [c, []]));
-          const seeds = new Map<string, SerializedValue>();
+          const seeds = new Map<string, Pick<DeltaChannelHistory, "seed" | "seedIn">>();
           const remaining = new Set(r.channels);
           // The target's own writes are pending for the next step: the walk starts at its parent.
           let parentId = (await findRow(tx, r.threadId, r.ns, r.checkpointId))?.[1].parentId;
@@ -157,9 +158,16 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
             }
             for (const channel of [...remaining]) {
               const version = Object.hasOwn(row.channelVersions, channel) ? row.channelVersions[channel] : undefined;
-              const seed = version === undefined ? undefined : await reader.blobValue(tx, r.threadId, r.ns, channel, version);
+              if (version === undefined) {
+                // A value without a version is inside the checkpoint's own bytes.
+                if (!row.unversioned?.includes(channel)) continue;
+                seeds.set(channel, { seedIn: await reader.checkpointBytes(tx, row) });
+                remaining.delete(channel);
+                continue;
+              }
+              const seed = await reader.blobValue(tx, r.threadId, r.ns, channel, version);
               if (seed !== undefined) {
-                seeds.set(channel, seed);
+                seeds.set(channel, { seed });
                 remaining.delete(channel);
               }
             }
@@ -167,10 +175,7 @@ export function createSaverStore(ctx: EngineContext): CheckpointSaver {
           }
           const result: Record<string, DeltaChannelHistory> = {};
           for (const channel of r.channels) {
-            const entry: DeltaChannelHistory = { writes: writes.get(channel)!.flat() };
-            const seed = seeds.get(channel);
-            if (seed !== undefined) entry.seed = seed;
-            result[channel] = entry;
+            result[channel] = { writes: writes.get(channel)!.flat(), ...seeds.get(channel) };
           }
           return result;
         },

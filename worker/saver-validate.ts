@@ -84,6 +84,12 @@ export function assertPutRequest(r: unknown): asserts r is SaverPutRequest {
   if (!Array.isArray(r.blobs)) throw invalid(`blobs must be an array, got ${describe(r.blobs)}`);
   r.blobs.forEach((b, i) => assertBlob(b, `blobs[${i}]`));
   assertOptionalId(r.runId, "runId");
+  if (r.unversioned !== undefined) assertStrings(r.unversioned, "unversioned");
+}
+
+function assertStrings(value: unknown, what: string): asserts value is string[] {
+  if (!Array.isArray(value)) throw invalid(`${what} must be an array, got ${describe(value)}`);
+  value.forEach((k, i) => assertString(k, `${what}[${i}]`));
 }
 
 export function assertPutWritesRequest(r: unknown): asserts r is SaverPutWritesRequest {
@@ -112,6 +118,7 @@ export function assertListRequest(r: unknown): asserts r is SaverListRequest {
   assertOptionalId(r.before, "before");
   if (r.limit !== undefined) assertCount(r.limit, "limit");
   if (r.filter !== undefined) assertStringRecord(r.filter, "filter", FORBIDDEN);
+  if (r.absent !== undefined) assertStrings(r.absent, "absent");
 }
 
 export function assertDeltaHistoryRequest(r: unknown): asserts r is SaverDeltaHistoryRequest {

@@ -114,6 +114,7 @@ export function createSaverWrites(ctx: EngineContext) {
           channelVersions: r.channelVersions,
         };
         if (r.parentId !== undefined) row.parentId = r.parentId;
+        if (r.unversioned?.length) row.unversioned = r.unversioned;
         // Putting an existing id replaces it (as LangGraph's SQL savers do).
         await addOrReplace(tx, key, storeCheckpoint(row), (old) => loadCheckpoint(old).checkpoint.ref);
       });

@@ -26,6 +26,11 @@ export interface SaverCheckpointFields {
   metadata: SerializedValue;
   /** checkpoint.channel_versions: which (channel, version) blobs make up channel_values on read. */
   channelVersions: Record<string, string | number>;
+  /**
+   * Channels without a version whose values travel inside `checkpoint` (its channel_values):
+   * getDeltaChannelHistory's walk stops at them.
+   */
+  unversioned?: string[];
 }
 
 export interface SaverPutRequest extends SaverCheckpointFields {
@@ -92,6 +97,8 @@ export interface SaverListRequest {
   limit?: number;
   /** Key -> canonical JSON; a checkpoint matches when every key's stored JSON is equal. */
   filter?: Record<string, string>;
+  /** Metadata keys a matching checkpoint does not have (LangGraph's filter `{ key: undefined }`). */
+  absent?: string[];
 }
 
 export interface SaverDeltaHistoryRequest {
@@ -107,6 +114,8 @@ export interface DeltaChannelHistory {
   writes: StoredWrite[];
   /** The value stored at the nearest ancestor that has one, if any. */
   seed?: SerializedValue;
+  /** Instead of `seed`: that ancestor holds the value without a version; it is channel_values[channel] of these checkpoint bytes. */
+  seedIn?: SerializedValue;
 }
 
 /** One write of a batch: a put or a putWrites request. */

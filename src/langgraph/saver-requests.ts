@@ -56,6 +56,9 @@ export async function putRequest(serde: SerializerProtocol, config: RunnableConf
     channelVersions: { ...versions },
     blobs,
   };
+  // The walk of getDeltaChannelHistory stops at a value kept without a version, as at a blob.
+  const carried = Object.keys(unversioned).filter((channel) => unversioned[channel] !== undefined);
+  if (carried.length > 0) put.unversioned = carried;
   if (typeof runId === "string" && runId !== "" && (metadata as { run_id?: unknown } | undefined)?.run_id === undefined) put.runId = runId;
   return { put };
 }

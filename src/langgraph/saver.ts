@@ -127,19 +127,30 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
       // This saver's own writes to the thread are on their way: answer with what they store.
       await this.recorded;
       const known = recent.answer(threadId, ns, checkpointId);
-      if (known) return this.toTuple(known);
+      if (known) return this.asAsked(config, checkpointId, await this.toTuple(known));
     }
     const store = await this.reading(threadId, ns);
     const generation = recent?.generation(threadId, ns);
     const stored = await store.getTuple({ threadId, ns, checkpointId });
     if (recent && checkpointId === undefined) recent.seed(threadId, ns, generation!, stored);
-    return stored && this.toTuple(stored);
+    return stored && this.asAsked(config, checkpointId, await this.toTuple(stored));
+  }
+
+  /** Asked for by id, a tuple carries the config it was asked with (its other keys too), as MemorySaver's does. */
+  private asAsked(config: RunnableConfig, checkpointId: string | undefined, tuple: CheckpointTuple): CheckpointTuple {
+    if (checkpointId !== undefined) tuple.config = config;
+    return tuple;
   }
 
   async *list(config: RunnableConfig, options: CheckpointListOptions = {}): AsyncGenerator<CheckpointTuple> {
     const c = config.configurable ?? {};
     const filter: Record<string, string> = {};
-    for (const [key, value] of Object.entries(options.filter ?? {})) filter[key] = canonicalJson(value);
+    // A key asked to be undefined matches checkpoints whose metadata lacks it, as in MemorySaver.
+    const absent: string[] = [];
+    for (const [key, value] of Object.entries(options.filter ?? {})) {
+      if (value === undefined) absent.push(key);
+      else filter[key] = canonicalJson(value);
+    }
     // One round trip and one read transaction; the tuples are yielded after it has committed.
     const stored = await (await this.reading()).list({
       threadId: c.thread_id,
@@ -148,6 +159,7 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
       before: options.before?.configurable?.checkpoint_id || undefined,
       limit: options.limit,
       filter: options.filter ? filter : undefined,
+      ...(absent.length > 0 ? { absent } : {}),
     });
     for (const tuple of stored) yield await this.toTuple(tuple);
   }
@@ -255,6 +267,7 @@ export class IndexedDBSaver extends BaseCheckpointSaver {
       const h = (Object.hasOwn(stored, channel) && stored[channel]) || { writes: [] };
       const entry: DeltaChannelHistory = { writes: await this.loadWrites(h.writes) };
       if (h.seed !== undefined) entry.seed = await this.load(h.seed);
+      else if (h.seedIn !== undefined) entry.seed = ((await this.load(h.seedIn)) as Checkpoint).channel_values?.[channel];
       result[channel] = entry;
     }
     return result;
