@@ -41,8 +41,8 @@ describe("IndexedDBSaver answers as MemorySaver does", () => {
       const config = { configurable: { thread_id: "t", checkpoint_ns: "" } };
       let parent: RunnableConfig = config;
       for (const n of ["one", "two", "three"]) {
-        // Values without channel_versions, put without newVersions, as a hand-written test does.
-        parent = await saver.put(parent, { ...emptyCheckpoint(), id: uuid6(0), channel_values: { messages: n } }, { source: "update", step: 0, parents: {} });
+        // Values without channel_versions, as a hand-written test puts them.
+        parent = await saver.put(parent, { ...emptyCheckpoint(), id: uuid6(0), channel_values: { messages: n } }, { source: "update", step: 0, parents: {} }, {});
         await saver.putWrites(parent, [["messages", `${n}+`]], "task");
       }
       return saver.getDeltaChannelHistory({ config, channels: ["messages", "other"] });
