@@ -118,6 +118,7 @@ export class MemorySaver implements CheckpointSaver {
       .filter(({ req }) => r.checkpointId === undefined || req.checkpointId === r.checkpointId)
       .filter(({ req }) => r.before === undefined || compareKeys(req.checkpointId, r.before) < 0)
       .filter(({ req }) => Object.entries(r.filter ?? {}).every(([k, v]) => Object.hasOwn(req.metadataIndex, k) && req.metadataIndex[k] === v))
+      .filter(({ req }) => !(r.absent ?? []).some((k) => Object.hasOwn(req.metadataIndex, k)))
       // Newest first; one id in several threads or namespaces: later thread, then later ns first.
       .sort((a, b) => compareKeys(b.req.checkpointId, a.req.checkpointId) || compareKeys(b.req.threadId, a.req.threadId) || compareKeys(b.req.ns, a.req.ns));
     return (r.limit === undefined ? hits : hits.slice(0, r.limit)).map((c) => this.tuple(c));
