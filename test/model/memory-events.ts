@@ -3,7 +3,7 @@ import { assertCount, assertId, assertPlainObject } from "../../src/validate";
 import type { AgentEventEnvelope, EventStore, StoredTurnEvents } from "../../src/types";
 import { clone } from "./clone";
 
-/** Seed 004 as maps: appends go to open turns, finishTurn closes one for good. */
+/** Seed 004 as maps: appends go to open turns, finishTurn closes one for good (again: a no-op). */
 export class MemoryEvents implements EventStore {
   private readonly threads = new Map<string, Map<number, StoredTurnEvents>>();
 
@@ -27,7 +27,7 @@ export class MemoryEvents implements EventStore {
     assertId(threadId, "threadId");
     assertCount(turn, "turn");
     const t = this.turnOf(threadId, turn);
-    if (t.finished) throw new StoreError("TURN_FINISHED", `turn ${turn} is finished`);
+    // Finishing a finished turn again resolves: the barrier may be retried.
     t.finished = true;
   }
 
