@@ -29,7 +29,7 @@ const batchKey = (thread: string, turn: number, n: number, k: number) => [E, thr
 /** Writes `pending` after the turn's stored events; false when the turn was finished meanwhile. */
 export async function writePending(tx: WriteTx, p: Pending, finish: boolean): Promise<boolean> {
   const meta = tx.objectStore("meta");
-  const row = ((await meta.get(turnKey(p.threadId, p.turn))) as TurnRow | undefined) ?? { count: 0, finished: false };
+  const row = (await readTurnRow(tx, p.threadId, p.turn)) ?? { count: 0, finished: false };
   if (row.finished) return false;
   const events = tx.objectStore("events");
   const writes: Promise<unknown>[] = [];

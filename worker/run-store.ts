@@ -65,6 +65,9 @@ function assertStatus(status: unknown): asserts status is RunStatus {
   }
 }
 
+/** The write line of one run: its writes commit, and its reads open, in call order. */
+const runLine = (id: string) => `run:${id}`;
+
 export function createRunStore(ctx: EngineContext): RunStore {
   const { db, payloads } = ctx;
 
@@ -124,7 +127,7 @@ export function createRunStore(ctx: EngineContext): RunStore {
         "creating a run",
         undefined,
         // After the run's writes called before it (a checkpoint still compressing).
-        db.turn(`run:${runId}`),
+        db.turn(runLine(runId)),
       );
     },
 
@@ -133,7 +136,7 @@ export function createRunStore(ctx: EngineContext): RunStore {
       return db.read(["meta"], async (tx) => {
         const row = await getRunRow(tx, runId);
         return row && publicRun(row);
-      }, "reading a run", `run:${runId}`);
+      }, "reading a run", runLine(runId));
     },
 
     async updateRunStatus(runId, status) {
@@ -149,7 +152,7 @@ export function createRunStore(ctx: EngineContext): RunStore {
         },
         "updating a run's status",
         undefined,
-        db.turn(`run:${runId}`),
+        db.turn(runLine(runId)),
       );
     },
 
@@ -164,7 +167,7 @@ export function createRunStore(ctx: EngineContext): RunStore {
       }
       // Checkpoints of one run commit in the order they were saved, whatever each takes to compress.
       return db.writeInLine(
-        `run:${runId}`,
+        runLine(runId),
         async () => ({ encoded: await payloads.encode(state), createdAt: ctx.now() }),
         ["meta", "blobs"],
         async (tx, { encoded, createdAt }) => {
@@ -198,7 +201,7 @@ export function createRunStore(ctx: EngineContext): RunStore {
           return seq === 0 ? undefined : loadAt(tx, runId, nodeId, seq);
         },
         "loading a run checkpoint",
-        `run:${runId}`,
+        runLine(runId),
       );
     },
 
@@ -206,19 +209,19 @@ export function createRunStore(ctx: EngineContext): RunStore {
       assertId(runId, "runId");
       assertId(nodeId, "nodeId");
       assertCount(seq, "seq");
-      return db.read(["meta", "blobs"], (tx) => loadAt(tx, runId, nodeId, seq), "loading a run checkpoint", `run:${runId}`);
+      return db.read(["meta", "blobs"], (tx) => loadAt(tx, runId, nodeId, seq), "loading a run checkpoint", runLine(runId));
     },
 
     async listCheckpoints(runId) {
       assertId(runId, "runId");
-      const rows = await db.read(["meta"], (tx) => listRange(tx, runId, [R, "cp", runId]), "listing run checkpoints", `run:${runId}`);
+      const rows = await db.read(["meta"], (tx) => listRange(tx, runId, [R, "cp", runId]), "listing run checkpoints", runLine(runId));
       return rows.sort((a, b) => a[1] - b[1]).map(([meta]) => meta);
     },
 
     async listNodeCheckpoints(runId, nodeId) {
       assertId(runId, "runId");
       assertId(nodeId, "nodeId");
-      const rows = await db.read(["meta"], (tx) => listRange(tx, runId, [R, "cp", runId, nodeId]), "listing node checkpoints", `run:${runId}`);
+      const rows = await db.read(["meta"], (tx) => listRange(tx, runId, [R, "cp", runId, nodeId]), "listing node checkpoints", runLine(runId));
       return rows.map(([meta]) => meta);
     },
 
@@ -248,7 +251,7 @@ export function createRunStore(ctx: EngineContext): RunStore {
         },
         "appending a run event",
         undefined,
-        db.turn(`run:${runId}`),
+        db.turn(runLine(runId)),
       );
     },
 
@@ -262,12 +265,12 @@ export function createRunStore(ctx: EngineContext): RunStore {
       // contract's limit is a usize, and "all" is often asked as Number.MAX_SAFE_INTEGER) takes
       // every event, which no run can have 2^32 of anyway.
       const count = limit > MAX_GET_ALL ? undefined : limit;
-      return db.read(["events"], async (tx) => (await tx.objectStore("events").getAll(range, count)) as WorkflowEvent[], "reading run events", `run:${runId}`);
+      return db.read(["events"], async (tx) => (await tx.objectStore("events").getAll(range, count)) as WorkflowEvent[], "reading run events", runLine(runId));
     },
 
     async deleteRun(runId) {
       assertId(runId, "runId");
-      return db.deleteOnly(["meta", "events", "blobs"], (tx) => dropRun(tx, runId), "deleting a run", db.turn(`run:${runId}`));
+      return db.deleteOnly(["meta", "events", "blobs"], (tx) => dropRun(tx, runId), "deleting a run", db.turn(runLine(runId)));
     },
   };
 }

@@ -58,6 +58,9 @@ function notFound(thread: string, id?: string): StoreError {
   return new StoreError("NOT_FOUND", id === undefined ? `thread "${thread}" has no checkpoints` : `thread "${thread}" has no checkpoint "${id}"`);
 }
 
+/** The write line of one thread: its writes commit, and its reads open, in call order. */
+const threadLine = (id: string) => `thread:${id}`;
+
 export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
   const { db, payloads } = ctx;
   /**
@@ -116,7 +119,7 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
       assertBytes(state, "state");
       // Saves of one thread commit in the order they were called, whatever each takes to compress.
       return db.writeInLine(
-        `thread:${threadId}`,
+        threadLine(threadId),
         async () => ({ encoded: await payloads.encode(state), createdAt: ctx.now() }),
         ["meta", "blobs"],
         async (tx, { encoded, createdAt }) => {
@@ -138,7 +141,7 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
     async load(threadId, checkpointId) {
       assertId(threadId, "threadId");
       assertId(checkpointId, "checkpointId");
-      return db.read(["meta", "blobs"], (tx) => loadRow(tx, threadId, checkpointId), "loading a checkpoint", `thread:${threadId}`);
+      return db.read(["meta", "blobs"], (tx) => loadRow(tx, threadId, checkpointId), "loading a checkpoint", threadLine(threadId));
     },
 
     async loadLatest(threadId) {
@@ -151,7 +154,7 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
           return loadRow(tx, threadId, head.latest);
         },
         "loading the latest checkpoint",
-        `thread:${threadId}`,
+        threadLine(threadId),
       );
     },
 
@@ -167,14 +170,14 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
           return rows.map((row, i) => toMeta(threadId, (keys[i] as Key)[3] as string, row as CheckpointRow));
         },
         "listing checkpoints",
-        `thread:${threadId}`,
+        threadLine(threadId),
       );
     },
 
     async delete(threadId, checkpointId) {
       assertId(threadId, "threadId");
       assertId(checkpointId, "checkpointId");
-      let turn: Turn | undefined = db.turn(`thread:${threadId}`);
+      let turn: Turn | undefined = db.turn(threadLine(threadId));
       // Right after a quota error the deleting path goes first: in Firefox that next write may
       // only delete, and updating the head row would spend it.
       if (!db.storageFull) {
@@ -206,12 +209,12 @@ export function createThreadStore(ctx: EngineContext): ThreadCheckpointStore {
 
     async deleteThread(threadId) {
       assertId(threadId, "threadId");
-      await db.deleteOnly(["meta", "blobs"], (tx) => dropThread(tx, threadId), "deleting a thread", db.turn(`thread:${threadId}`));
+      await db.deleteOnly(["meta", "blobs"], (tx) => dropThread(tx, threadId), "deleting a thread", db.turn(threadLine(threadId)));
     },
 
     async count(threadId) {
       assertId(threadId, "threadId");
-      return db.read(["meta"], async (tx) => (await headOf(tx, threadId))?.count ?? 0, "counting checkpoints", `thread:${threadId}`);
+      return db.read(["meta"], async (tx) => (await headOf(tx, threadId))?.count ?? 0, "counting checkpoints", threadLine(threadId));
     },
 
     async listThreads() {
